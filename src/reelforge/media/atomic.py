@@ -1,0 +1,35 @@
+"""Write to a temporary name beside the target and rename: readers never see half a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temp path in the target's folder; rename it onto ``target`` on success, delete on error."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ext = suffix if suffix is not None else target.suffix
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part{ext}")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_bytes(target: str | Path, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def atomic_write_text(target: str | Path, text: str) -> Path:
+    return atomic_write_bytes(target, text.encode("utf-8"))

@@ -1,0 +1,150 @@
+"""Find and run ffmpeg: the imageio-ffmpeg wheel's binary by default, a system one when configured."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..errors import Cancelled, GenerationFailed
+from ..types import CancelToken
+
+
+class FfmpegError(GenerationFailed):
+    """ffmpeg failed; ``reason`` is ffmpeg's own last error lines."""
+
+    def __init__(self, message: str, reason: str = "", argv: Sequence[str] = ()) -> None:
+        super().__init__(f"{message}: {reason}" if reason else message, stage="render")
+        self.reason = reason
+        self.argv = list(argv)
+
+
+@functools.cache
+def ffmpeg_exe(preferred: str | None = None) -> str:
+    """Path of the ffmpeg binary: ``preferred`` or $REELFORGE_FFMPEG, else the imageio-ffmpeg wheel's, else PATH."""
+    explicit = preferred or os.environ.get("REELFORGE_FFMPEG")
+    if explicit:
+        found = shutil.which(explicit) or (explicit if Path(explicit).exists() else None)
+        if not found:
+            raise FfmpegError(f"configured ffmpeg not found: {explicit}")
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:  # pragma: no cover - wheel missing its binary
+        found = shutil.which("ffmpeg")
+        if not found:
+            raise FfmpegError("no ffmpeg: install the imageio-ffmpeg wheel or put ffmpeg on PATH") from None
+        return found
+
+
+@functools.cache
+def _encoders(exe: str) -> str:
+    out = subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True, check=False)
+    return out.stdout
+
+
+@functools.cache
+def _filters(exe: str) -> str:
+    out = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, check=False)
+    return out.stdout
+
+
+def has_encoder(name: str, exe: str | None = None) -> bool:
+    return re.search(rf"^\s*\S+\s+{re.escape(name)}\s", _encoders(exe or ffmpeg_exe()), re.M) is not None
+
+
+def has_filter(name: str, exe: str | None = None) -> bool:
+    return re.search(rf"^\s*\S+\s+{re.escape(name)}\s", _filters(exe or ffmpeg_exe()), re.M) is not None
+
+
+def _reason(stderr: str, lines: int = 6) -> str:
+    tail = [ln for ln in stderr.strip().splitlines() if ln.strip()][-lines:]
+    return " | ".join(tail)
+
+
+async def run_ffmpeg(
+    args: Sequence[str],
+    *,
+    total_s: float | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    cancel: CancelToken | None = None,
+    exe: str | None = None,
+    stdin_data: bytes | None = None,
+) -> str:
+    """Run ffmpeg with ``args`` (without the binary), report progress from ``-progress``, return stderr.
+
+    Cancellation kills the process and raises ``Cancelled``; a failure raises ``FfmpegError`` with
+    ffmpeg's own reason. The caller removes partial outputs (use ``atomic_path``).
+    """
+    argv = [exe or ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
+    if stdin_data is not None:
+        argv.remove("-nostdin")
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    stderr_chunks: list[bytes] = []
+
+    async def read_stderr() -> None:
+        assert proc.stderr is not None
+        while chunk := await proc.stderr.read(65536):
+            stderr_chunks.append(chunk)
+            if len(stderr_chunks) > 256:  # keep memory bounded: the tail holds the reason
+                del stderr_chunks[:128]
+
+    async def read_progress() -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            key, _, value = line.decode(errors="replace").strip().partition("=")
+            if key == "out_time_us" and on_progress and total_s:
+                with contextlib.suppress(ValueError):
+                    on_progress(min(1.0, int(value) / 1e6 / total_s))
+
+    async def feed() -> None:
+        if stdin_data is not None and proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                proc.stdin.write(stdin_data)
+                await proc.stdin.drain()
+                proc.stdin.close()
+
+    async def watch_cancel() -> None:
+        while cancel is not None and proc.returncode is None:
+            if cancel.cancelled:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                return
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.create_task(watch_cancel())
+    try:
+        await asyncio.gather(read_stderr(), read_progress(), feed())
+        code = await proc.wait()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
+    finally:
+        watcher.cancel()
+    stderr = b"".join(stderr_chunks).decode(errors="replace")
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled("cancelled while ffmpeg was running", stage="render")
+    if code != 0:
+        raise FfmpegError(f"ffmpeg exited with code {code}", _reason(stderr), argv)
+    if on_progress:
+        on_progress(1.0)
+    return stderr
+
+
+def run_ffmpeg_sync(args: Sequence[str], **kwargs: object) -> str:
+    return asyncio.run(run_ffmpeg(args, **kwargs))  # type: ignore[arg-type]
