@@ -1,0 +1,28 @@
+"""What a render returns. Every figure is measured from the written file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class RenderResult(BaseModel):
+    path: Path
+    width: int
+    height: int
+    fps: float
+    duration_s: float
+    num_frames: int
+    audio_duration_s: float = 0.0
+    thumbnail: Path | None = None
+    sidecar: Path | None = None  # JSON: the timeline, the result, the ffmpeg command
+    srt: Path | None = None
+    vtt: Path | None = None
+    font: str | None = None  # family libass was given for the captions
+    font_file: Path | None = None
+    encoder: str = "libx264"
+    loudness_lufs: float | None = None  # measured by the first loudnorm pass
+    true_peak_db: float | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
