@@ -1,0 +1,82 @@
+"""HTTP to providers: one place that maps transport failures and status codes onto the error tree."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import httpx
+
+from ..errors import AuthError, InvalidRequest, ProviderError, RateLimited, ReelforgeError
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+def new_client(**kwargs: Any) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=limits, follow_redirects=True, **kwargs)
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, dict):
+        for key in ("error", "message", "detail", "failure"):
+            value = body.get(key)
+            if isinstance(value, dict):
+                value = value.get("message") or value
+            if value:
+                return str(value)[:300]
+    return str(body)[:300]
+
+
+def raise_for_status(response: httpx.Response, *, who: str, secret_env: str | None = None) -> None:
+    """Raise the error-tree exception that fits a non-2xx response."""
+    status = response.status_code
+    if status < 400:
+        return
+    text = _message(response)
+    if status in (401, 403):
+        hint = f"; check {secret_env}" if secret_env else ""
+        raise AuthError(f"{who} refused the credentials ({status}: {text}){hint}")
+    if status == 429:
+        raise RateLimited(f"{who} rate limit: {text}", retry_after=retry_after_seconds(response))
+    if status in (400, 404, 405, 409, 413, 422):
+        raise InvalidRequest({"provider": f"{who} rejected the request ({status}): {text}"})
+    raise ProviderError(f"{who} error {status}: {text}", retryable=status >= 500 or status == 408,
+                        status=status, submitted=True)
+
+
+async def send(client: httpx.AsyncClient, method: str, url: str, *, who: str, secret_env: str | None = None,
+               **kwargs: Any) -> httpx.Response:
+    """Send one request; translate transport errors. ``submitted`` on the error says whether it arrived."""
+    try:
+        response = await client.request(method, url, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise ProviderError(f"{who} unreachable: {type(exc).__name__}", retryable=True, submitted=False) from None
+    except httpx.TransportError as exc:  # sent, but the answer was lost: it may have arrived
+        raise ProviderError(f"{who} connection lost: {type(exc).__name__}", retryable=True,
+                            submitted=None) from None
+    raise_for_status(response, who=who, secret_env=secret_env)
+    return response
+
+
+def is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, RateLimited) or (isinstance(exc, ProviderError) and exc.retryable)
+
+
+__all__ = ["ReelforgeError", "new_client", "raise_for_status", "retry_after_seconds", "send"]
