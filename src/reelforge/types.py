@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -165,10 +166,8 @@ class CancelToken:
             return
         self._event.set()
         for cb in list(self._callbacks):
-            try:
+            with contextlib.suppress(Exception):  # a callback must not break cancellation
                 cb()
-            except Exception:  # pragma: no cover - a callback must not break cancellation
-                pass
 
     @property
     def cancelled(self) -> bool:

@@ -23,7 +23,7 @@ def ratio_value(aspect: str) -> float:
 
 
 def _round_to(value: float, multiple: int) -> int:
-    return max(multiple, int(round(value / multiple)) * multiple)
+    return max(multiple, round(value / multiple) * multiple)
 
 
 def size_for(tier_short: int, aspect: str, multiple: int) -> tuple[int, int]:

@@ -85,7 +85,8 @@ def resolve_input(field: str, value: MediaInput, *, kind: str, max_bytes: int = 
             problems[field] = f"file not found: {path}"
             return None
         if path.stat().st_size > max_bytes:
-            problems[field] = f"{path.name} is {path.stat().st_size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
+            size_mb = path.stat().st_size / 1e6
+            problems[field] = f"{path.name} is {size_mb:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
             return None
         data = path.read_bytes()
     if not data:

@@ -100,7 +100,7 @@ def _rotation(container, vs) -> int:  # type: ignore[no-untyped-def]
             return 0
     try:
         for frame in container.decode(vs):
-            return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+            return round(getattr(frame, "rotation", 0) or 0) % 360
     except Exception:
         return 0
     finally:
