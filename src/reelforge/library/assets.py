@@ -1,0 +1,251 @@
+"""The asset store: output files, JSON sidecars and thumbnails under ``data_dir/assets``, one row each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..errors import InvalidRequest
+from ..media import atomic_path, atomic_write_text, probe
+from ..media.probe import ProbeResult
+from ..types import Cost
+from .ids import new_id
+from .models import Asset
+from .tables import assets as t
+from .thumbnail import make_thumbnail
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+class AssetStore:
+    """Files and rows of stored outputs. Every method does its blocking work off the event loop."""
+
+    def __init__(self, engine: Engine, data_dir: Path) -> None:
+        self._engine = engine
+        self.data_dir = Path(data_dir)
+        self.assets_dir = self.data_dir / "assets"
+        self.tmp_dir = self.data_dir / "tmp"
+        self.assets_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    # ---- paths -------------------------------------------------------------------------------------
+    def staging_path(self, suffix: str = ".mp4") -> Path:
+        """A fresh path under ``data_dir/tmp`` (same filesystem as the assets, so ``add`` moves by renaming)."""
+        return self.tmp_dir / f"{uuid.uuid4().hex}{suffix}"
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.data_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _abs(self, stored: str | None) -> Path | None:
+        if stored is None:
+            return None
+        p = Path(stored)
+        return p if p.is_absolute() else self.data_dir / p
+
+    def _is_staged(self, path: Path) -> bool:
+        return path.resolve().parent == self.tmp_dir.resolve()
+
+    # ---- add ---------------------------------------------------------------------------------------
+    async def add(
+        self,
+        src: Path,
+        *,
+        kind: str,
+        request: dict[str, Any],
+        backend: str,
+        model: str | None,
+        seed: int | None,
+        cost: Cost,
+        provider_job_id: str | None,
+        cache_key: str | None,
+        warnings: list[str],
+        extra: dict[str, Any] | None = None,
+    ) -> Asset:
+        """Probe, hash and thumbnail ``src``, then move it into the library with its sidecar and row.
+
+        All or nothing: on any failure no file, thumbnail, sidecar or row is left in the library, and a
+        staged ``src`` (from ``staging_path``) is deleted; any other ``src`` is left where it was.
+        """
+        src = Path(src)
+        thumb_tmp: Path | None = None
+        try:
+            info, checksum, size = await asyncio.to_thread(self._inspect, src)
+            asset_id = new_id()
+            if info.has_video:
+                thumb_tmp = self.staging_path(".jpg")
+                await make_thumbnail(src, thumb_tmp, info.duration_s)
+            width, height = info.display_size
+            asset = Asset(
+                id=asset_id,
+                kind=kind,
+                path=self.assets_dir / f"{asset_id}{src.suffix or '.mp4'}",
+                sidecar_path=self.assets_dir / f"{asset_id}.json",
+                thumbnail_path=self.assets_dir / f"{asset_id}.jpg" if thumb_tmp else None,
+                created_at=datetime.now(UTC),
+                backend=backend,
+                model=model,
+                seed=seed,
+                cost_usd=cost.actual_usd if cost.actual_usd is not None else cost.estimated_usd,
+                billable=cost.billable,
+                checksum=checksum,
+                size_bytes=size,
+                width=width,
+                height=height,
+                fps=info.fps,
+                num_frames=info.num_frames,
+                duration_s=round(info.duration_s, 6),
+                request=request,
+                provider_job_id=provider_job_id,
+                cache_key=cache_key,
+                warnings=list(warnings),
+                extra=dict(extra or {}),
+            )
+            await asyncio.to_thread(self._commit, asset, src, thumb_tmp)
+        except BaseException:
+            if thumb_tmp is not None:
+                thumb_tmp.unlink(missing_ok=True)
+            if self._is_staged(src):
+                src.unlink(missing_ok=True)
+            raise
+        return asset
+
+    def _inspect(self, src: Path) -> tuple[ProbeResult, str, int]:
+        if not src.is_file():
+            raise InvalidRequest({"src": f"{src} is not a file"})
+        info = probe(src)
+        return info, _sha256(src), src.stat().st_size
+
+    def _place(self, src: Path, dst: Path) -> bool:
+        """Move ``src`` to ``dst``: a rename when possible (True), else an atomic copy (False, src kept)."""
+        try:
+            os.replace(src, dst)
+            return True
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+        with atomic_path(dst) as tmp:
+            shutil.copyfile(src, tmp)
+        return False
+
+    def _commit(self, asset: Asset, src: Path, thumb_tmp: Path | None) -> None:
+        placed: list[Path] = []
+        renamed = False
+        try:
+            renamed = self._place(src, asset.path)
+            placed.append(asset.path)
+            if thumb_tmp is not None and asset.thumbnail_path is not None:
+                os.replace(thumb_tmp, asset.thumbnail_path)
+                placed.append(asset.thumbnail_path)
+            self._write_sidecar(asset)
+            placed.append(asset.sidecar_path)
+            self._insert_row(asset)
+        except BaseException:
+            for p in reversed(placed):
+                if p == asset.path and renamed and not self._is_staged(src):
+                    with contextlib.suppress(OSError):
+                        os.replace(p, src)  # give the caller's own file back
+                p.unlink(missing_ok=True)
+            raise
+        if not renamed:
+            src.unlink(missing_ok=True)
+
+    def _write_sidecar(self, asset: Asset) -> None:
+        atomic_write_text(asset.sidecar_path, json.dumps(asset.model_dump(mode="json"), indent=2) + "\n")
+
+    def _insert_row(self, asset: Asset) -> None:
+        row = asset.model_dump()
+        row.update(
+            path=self._rel(asset.path),
+            sidecar_path=self._rel(asset.sidecar_path),
+            thumbnail_path=self._rel(asset.thumbnail_path) if asset.thumbnail_path else None,
+        )
+        with self._engine.begin() as conn:
+            conn.execute(t.insert().values(**row))
+
+    # ---- read --------------------------------------------------------------------------------------
+    def _to_asset(self, row: sa.Row[Any]) -> Asset:
+        data = dict(row._mapping)
+        data.update(
+            path=self._abs(data["path"]),
+            sidecar_path=self._abs(data["sidecar_path"]),
+            thumbnail_path=self._abs(data["thumbnail_path"]),
+        )
+        return Asset.model_validate(data)
+
+    def _get(self, asset_id: str) -> Asset:
+        with self._engine.connect() as conn:
+            row = conn.execute(t.select().where(t.c.id == asset_id)).first()
+        if row is None:
+            raise InvalidRequest({"asset_id": f"no asset {asset_id!r}; `reelforge assets list` shows the stored ones"})
+        return self._to_asset(row)
+
+    async def get(self, asset_id: str) -> Asset:
+        return await asyncio.to_thread(self._get, asset_id)
+
+    def _list(self, limit: int, cursor: str | None, kind: str | None) -> list[Asset]:
+        if not 1 <= limit <= 1000:
+            raise InvalidRequest({"limit": f"must be between 1 and 1000, got {limit}"})
+        query = t.select().order_by(t.c.id.desc()).limit(limit)
+        if cursor:
+            query = query.where(t.c.id < cursor)
+        if kind:
+            query = query.where(t.c.kind == kind)
+        with self._engine.connect() as conn:
+            return [self._to_asset(r) for r in conn.execute(query)]
+
+    async def list(self, *, limit: int = 50, cursor: str | None = None, kind: str | None = None) -> list[Asset]:
+        """Newest first. Pass the last id of one page as ``cursor`` to get the next page."""
+        return await asyncio.to_thread(self._list, limit, cursor, kind)
+
+    # ---- remove ------------------------------------------------------------------------------------
+    def _delete(self, asset: Asset) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(t.delete().where(t.c.id == asset.id))
+        for p in (asset.path, asset.sidecar_path, asset.thumbnail_path):
+            if p is not None:
+                p.unlink(missing_ok=True)
+
+    def _remove(self, asset_id: str) -> None:
+        self._delete(self._get(asset_id))
+
+    async def remove(self, asset_id: str) -> None:
+        """Delete the asset's row, file, sidecar and thumbnail. Unknown ids raise ``InvalidRequest``."""
+        await asyncio.to_thread(self._remove, asset_id)
+
+    # ---- cache -------------------------------------------------------------------------------------
+    def _find_cached(self, cache_key: str) -> Asset | None:
+        query = t.select().where(t.c.cache_key == cache_key).order_by(t.c.id.desc())
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).fetchall()
+        for row in rows:
+            asset = self._to_asset(row)
+            try:
+                intact = asset.path.stat().st_size == asset.size_bytes
+            except OSError:
+                intact = False
+            if intact:
+                return asset
+            self._delete(asset)  # the file is gone or changed: the row is stale
+        return None
+
+    async def find_cached(self, cache_key: str) -> Asset | None:
+        """The newest intact asset stored under ``cache_key``; stale rows (file gone or resized) are dropped."""
+        return await asyncio.to_thread(self._find_cached, cache_key)

@@ -1,0 +1,191 @@
+"""The usage ledger: every attempt at a backend, failures included, with its billable flag and cost."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..errors import InvalidRequest
+from .ids import new_id
+from .models import OUTCOMES, Attempt, UsageRow
+from .tables import attempts as t
+
+_cost = sa.func.coalesce(t.c.actual_usd, t.c.estimated_usd)
+# Statements built once: the hot path (start, finish, spent) then only binds values.
+_INSERT = t.insert()
+_SPENT = sa.select(sa.func.coalesce(sa.func.sum(_cost), 0.0)).where(
+    t.c.created_at >= sa.bindparam("since", type_=t.c.created_at.type),
+    sa.or_(t.c.billable.is_(True), t.c.outcome.is_(None)),
+)
+
+
+@functools.cache
+def _update(keys: tuple[str, ...]) -> sa.Update:
+    return t.update().where(t.c.id == sa.bindparam("attempt_id")).values({k: sa.bindparam(k) for k in keys})
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+class UsageLedger:
+    """Attempts are recorded before the backend is called and finished with their outcome."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # ---- writes ------------------------------------------------------------------------------------
+    def _start(self, values: dict[str, Any]) -> str:
+        with self._engine.begin() as conn:
+            conn.execute(_INSERT, values)
+        return values["id"]
+
+    async def start_attempt(
+        self,
+        *,
+        backend: str,
+        model: str | None,
+        operation: str,
+        estimated_usd: float,
+        request: dict[str, Any],
+        idempotency_key: str | None = None,
+        job_id: str | None = None,
+    ) -> str:
+        """Record an attempt about to be made and return its id. ``request`` must hold no secrets."""
+        now = datetime.now(UTC)
+        values = dict(
+            id=new_id(),
+            created_at=now,
+            day=now.date(),
+            backend=backend,
+            model=model,
+            operation=operation,
+            estimated_usd=float(estimated_usd),
+            billable=False,
+            request=request,
+            idempotency_key=idempotency_key,
+            job_id=job_id,
+        )
+        return await asyncio.to_thread(self._start, values)
+
+    def _update(self, attempt_id: str, values: dict[str, Any]) -> None:
+        with self._engine.begin() as conn:
+            if conn.execute(_update(tuple(values)), {"attempt_id": attempt_id, **values}).rowcount == 0:
+                raise InvalidRequest({"attempt_id": f"no attempt {attempt_id!r} in the usage ledger"})
+
+    async def set_provider_job(self, attempt_id: str, provider_job_id: str) -> None:
+        """Persist the provider's job id (call it before the first poll, so a restart can resume)."""
+        await asyncio.to_thread(self._update, attempt_id, {"provider_job_id": provider_job_id})
+
+    async def finish_attempt(
+        self,
+        attempt_id: str,
+        *,
+        outcome: str,
+        billable: bool,
+        actual_usd: float | None = None,
+        error: dict[str, Any] | None = None,
+        asset_id: str | None = None,
+    ) -> None:
+        """Record how the attempt ended: succeeded | failed | cancelled | cached | rejected."""
+        if outcome not in OUTCOMES:
+            raise InvalidRequest({"outcome": f"must be one of {', '.join(OUTCOMES)}, got {outcome!r}"})
+        values = dict(
+            outcome=outcome,
+            billable=bool(billable),
+            finished_at=datetime.now(UTC),
+            actual_usd=None if actual_usd is None else float(actual_usd),
+            error=error,
+            asset_id=asset_id,
+        )
+        await asyncio.to_thread(self._update, attempt_id, values)
+
+    # ---- reads -------------------------------------------------------------------------------------
+    def _spent(self, since: datetime) -> float:
+        # Billable attempts count, and so do attempts still in flight: they may yet be charged.
+        with self._engine.connect() as conn:
+            return float(conn.execute(_SPENT, {"since": _utc(since)}).scalar_one())
+
+    async def spent_usd(self, since: datetime) -> float:
+        """Spend since ``since``: billable attempts at their actual cost (else the estimate), plus the
+        estimates of attempts still in flight, so concurrent requests cannot overrun a budget together."""
+        return await asyncio.to_thread(self._spent, since)
+
+    def _select(self, query: sa.Select[Any]) -> list[Attempt]:
+        with self._engine.connect() as conn:
+            return [Attempt.model_validate(dict(r._mapping)) for r in conn.execute(query)]
+
+    async def get(self, attempt_id: str) -> Attempt:
+        rows = await asyncio.to_thread(self._select, t.select().where(t.c.id == attempt_id))
+        if not rows:
+            raise InvalidRequest({"attempt_id": f"no attempt {attempt_id!r} in the usage ledger"})
+        return rows[0]
+
+    async def unfinished(self, idempotency_key: str) -> Attempt | None:
+        """The newest attempt under ``idempotency_key`` that reached the provider and has no outcome yet."""
+        query = (
+            t.select()
+            .where(t.c.idempotency_key == idempotency_key, t.c.provider_job_id.is_not(None), t.c.outcome.is_(None))
+            .order_by(t.c.id.desc())
+            .limit(1)
+        )
+        rows = await asyncio.to_thread(self._select, query)
+        return rows[0] if rows else None
+
+    async def attempts(
+        self, *, since: datetime | None = None, backend: str | None = None, job_id: str | None = None, limit: int = 100
+    ) -> list[Attempt]:
+        """Newest first."""
+        query = t.select().order_by(t.c.id.desc()).limit(limit)
+        if since is not None:
+            query = query.where(t.c.created_at >= _utc(since))
+        if backend is not None:
+            query = query.where(t.c.backend == backend)
+        if job_id is not None:
+            query = query.where(t.c.job_id == job_id)
+        return await asyncio.to_thread(self._select, query)
+
+    def _totals(self, since: date | None) -> list[UsageRow]:
+        def count(cond: Any) -> Any:
+            return sa.func.sum(sa.case((cond, 1), else_=0))
+
+        query = (
+            sa.select(
+                t.c.day,
+                t.c.backend,
+                sa.func.count().label("attempts"),
+                count(t.c.outcome == "succeeded").label("succeeded"),
+                count(t.c.outcome.in_(("failed", "rejected"))).label("failed"),
+                count(t.c.outcome == "cached").label("cached"),
+                count(t.c.billable.is_(True)).label("billable"),
+                sa.func.sum(sa.case((t.c.billable.is_(True), _cost), else_=0.0)).label("cost_usd"),
+            )
+            .group_by(t.c.day, t.c.backend)
+            .order_by(t.c.day, t.c.backend)
+        )
+        if since is not None:
+            query = query.where(t.c.day >= since)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).fetchall()
+        return [
+            UsageRow(
+                day=r.day,
+                backend=r.backend,
+                attempts=r.attempts,
+                succeeded=r.succeeded or 0,
+                failed=r.failed or 0,
+                cached=r.cached or 0,
+                billable=r.billable or 0,
+                cost_usd=round(float(r.cost_usd or 0.0), 6),
+            )
+            for r in rows
+        ]
+
+    async def totals(self, *, since: date | None = None) -> list[UsageRow]:
+        """Counts and billable spend by UTC day and backend, oldest day first."""
+        return await asyncio.to_thread(self._totals, since)
