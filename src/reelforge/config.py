@@ -111,7 +111,9 @@ class Config(_Block):
                 cls = backend_class(name)
             except BackendUnavailable as exc:
                 if "unknown backend" in exc.message:
-                    raise ConfigError(f"{key}: {exc.message}", key=key, line=(lines or {}).get(key)) from None
+                    line = (lines or {}).get(key)
+                    where = f" (line {line})" if line else ""
+                    raise ConfigError(f"{key}: {exc.message}{where}", key=key, line=line) from None
                 continue  # known but its optional extra is missing: reported by `backends`
             if name in self.backends:
                 try:
