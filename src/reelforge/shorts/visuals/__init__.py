@@ -1,0 +1,112 @@
+"""Stage 5: one visual per scene from the configured source, falling back along the chain, then to a
+styled colour/typography scene; every fallback is recorded in the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ...errors import AuthError, Cancelled, RateLimited, ReelforgeError
+from ...types import CancelToken
+from ..config import VisualsConfig
+from ..models import SceneVisual, Script
+from .base import SceneNeed, VisualSource
+from .fallback import styled_scene
+from .generate import GenerateFn, GenerateSource
+from .library import LibrarySource
+from .pexels import PexelsSource
+from .pixabay import PixabaySource
+
+DEFAULT_CHAIN = {"library": [], "pexels": ["pixabay"], "pixabay": ["pexels"], "generate": []}
+
+
+def build_sources(
+    config: VisualsConfig, generate: GenerateFn | None, cancel: CancelToken | None = None
+) -> tuple[list[VisualSource], list[str]]:
+    """The sources to try in order, and notes on the ones that cannot be used (missing keys)."""
+    chain = [config.source, *(config.fallback or DEFAULT_CHAIN[config.source])]
+    sources: list[VisualSource] = []
+    notes: list[str] = []
+    for name in dict.fromkeys(chain):
+        if name == "library":
+            sources.append(LibrarySource(config.library))
+        elif name == "pexels":
+            if config.pexels_api_key:
+                sources.append(PexelsSource(config.pexels_api_key.get_secret_value(), config.pexels_base_url))
+            else:
+                notes.append("pexels skipped: set shorts.visuals.pexels_api_key")
+        elif name == "pixabay":
+            if config.pixabay_api_key:
+                sources.append(PixabaySource(config.pixabay_api_key.get_secret_value(), config.pixabay_base_url))
+            else:
+                notes.append("pixabay skipped: set shorts.visuals.pixabay_api_key")
+        elif name == "generate" and generate is not None:
+            sources.append(GenerateSource(generate, config.backend, config.model, config.continuity, cancel))
+    return sources, notes
+
+
+async def choose_visuals(
+    script: Script,
+    durations: list[float],
+    aspect_ratio: str,
+    sources: list[VisualSource],
+    cache_dir: Path,
+    *,
+    notes: list[str] | None = None,
+    cancel: CancelToken | None = None,
+    on_chosen: Callable[[SceneVisual, int], None] | None = None,
+    done: dict[int, SceneVisual] | None = None,
+) -> list[SceneVisual]:
+    """Pick each scene's visual. ``done`` holds scenes already chosen by an earlier (interrupted) run."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    disabled: dict[str, str] = {}
+    out: list[SceneVisual] = []
+    previous: Path | None = None
+    for i, (scene, duration) in enumerate(zip(script.scenes, durations, strict=True)):
+        if cancel is not None:
+            cancel.raise_if_cancelled("visuals")
+        if done and i in done:
+            chosen = done[i]
+        else:
+            need = SceneNeed(
+                index=i, scene=scene, duration_s=duration, aspect_ratio=aspect_ratio, used=used, previous=previous
+            )
+            reasons = list(notes or [])
+            chosen = None
+            for source in sources:
+                if source.name in disabled:
+                    reasons.append(f"{source.name}: {disabled[source.name]}")
+                    continue
+                try:
+                    chosen = await source.find(need, cache_dir)
+                except Cancelled:
+                    raise
+                except (AuthError, RateLimited) as exc:
+                    disabled[source.name] = exc.message
+                    reasons.append(f"{source.name}: {exc.message}")
+                    continue
+                except ReelforgeError as exc:
+                    reasons.append(f"{source.name}: {exc.message}")
+                    continue
+                if chosen is not None:
+                    break
+                reasons.append(f"{source.name}: nothing matched {need.terms}")
+            if chosen is None:
+                chosen = styled_scene(need, "; ".join(reasons) or "no visuals source configured")
+            elif reasons and chosen.source != sources[0].name:
+                chosen = chosen.model_copy(update={"fallback_reason": "; ".join(reasons)})
+        if chosen.path is not None:
+            used.add(str(chosen.path))
+        previous = chosen.path
+        out.append(chosen)
+        if on_chosen and not (done and i in done):
+            on_chosen(chosen, len(script.scenes))
+    for source in sources:
+        close = getattr(source, "aclose", None)
+        if close is not None:
+            await close()
+    return out
+
+
+__all__ = ["SceneNeed", "build_sources", "choose_visuals"]

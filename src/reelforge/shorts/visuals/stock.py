@@ -1,0 +1,81 @@
+"""Shared plumbing of the stock-footage sources: HTTP errors, rate limits, cached downloads."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from ...errors import AuthError, ProviderError, RateLimited
+from ...media import atomic_path
+
+
+async def get_json(client: httpx.AsyncClient, provider: str, url: str, **kwargs: object) -> dict:
+    """GET JSON; one polite retry after a short Retry-After; errors from the one tree."""
+    for attempt in range(2):
+        try:
+            response = await client.get(url, **kwargs)  # type: ignore[arg-type]
+        except httpx.HTTPError as exc:
+            raise ProviderError(
+                f"cannot reach {provider}: {exc.__class__.__name__}", retryable=True, submitted=False
+            ) from None
+        if response.status_code == 429:
+            retry = response.headers.get("retry-after", "")
+            wait = float(retry) if retry.replace(".", "", 1).isdigit() else None
+            if attempt == 0 and wait is not None and wait <= 5:
+                await asyncio.sleep(wait)
+                continue
+            raise RateLimited(f"{provider} rate limit reached", retry_after=wait)
+        if response.status_code in (401, 403):
+            raise AuthError(
+                f"{provider} refused the API key ({response.status_code}); check "
+                f"shorts.visuals.{provider.lower()}_api_key"
+            )
+        if response.status_code >= 400:
+            raise ProviderError(
+                f"{provider} search failed with HTTP {response.status_code}",
+                retryable=response.status_code >= 500,
+                status=response.status_code,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise ProviderError(f"{provider} returned a reply that is not JSON") from None
+    raise RateLimited(f"{provider} rate limit reached")  # pragma: no cover
+
+
+async def download(client: httpx.AsyncClient, provider: str, url: str, target: Path) -> Path:
+    """Download once into the cache (atomic); later runs reuse the file."""
+    if target.is_file() and target.stat().st_size > 0:
+        return target
+    try:
+        async with client.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code >= 400:
+                raise ProviderError(f"{provider} download failed with HTTP {response.status_code}", retryable=True)
+            with atomic_path(target) as tmp, tmp.open("wb") as fh:
+                async for chunk in response.aiter_bytes(1 << 16):
+                    fh.write(chunk)
+    except httpx.HTTPError as exc:
+        raise ProviderError(f"{provider} download failed: {exc.__class__.__name__}", retryable=True) from None
+    return target
+
+
+def fit_score(
+    width: int, height: int, duration: float, need_duration: float, orientation: str, target_short: int = 1080
+) -> float:
+    """Higher is better: right orientation, long enough, close to the output size without being huge."""
+    from .base import orientation_of
+
+    score = 0.0
+    if orientation_of(width, height) == orientation:
+        score += 10
+    if duration >= need_duration:
+        score += 5
+    else:
+        score -= need_duration - duration
+    short = min(width, height)
+    score -= abs(short - target_short) / 540  # prefer ~1080p files: sharp enough, not 4K downloads
+    if short < target_short * 0.5:
+        score -= 5
+    return score
