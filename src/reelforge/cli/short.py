@@ -1,0 +1,110 @@
+"""`reelforge short` and `reelforge demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from .common import emit_json, fail, load_config, run_task
+
+Opt = typer.Option
+
+
+def _human(result: Any) -> None:
+    w = sys.stdout.write
+    w(
+        f"{result.path}\n  {result.width}x{result.height} @ {result.fps:g} fps, {result.duration_s:.2f}s "
+        f"(narration {result.narration_s:.2f}s, {result.tts}, word timings: {result.timing_source})\n"
+    )
+    w(f"  title: {result.metadata.title}\n")
+    for s in result.scenes:
+        extra = f"  [fallback: {s.fallback_reason}]" if s.fallback_reason else ""
+        w(f"  scene {s.index + 1} {s.start_s:6.2f}-{s.end_s:6.2f}s  {s.source:9s} {s.detail}{extra}\n")
+    if result.resumed:
+        w(f"  resumed from checkpoints: {', '.join(result.resumed)}\n")
+    w(f"  cost: ${result.cost_usd:.4f}\n")
+    for warning in result.warnings:
+        w(f"  warning: {warning}\n")
+
+
+def _run(request: Any, shorts_override: Any, json_output: bool, label: str) -> None:
+    from ..shorts.pipeline import run_short
+
+    config = load_config()
+    shorts = shorts_override(config.shorts) if shorts_override else config.shorts
+
+    async def work(on_progress: Any, cancel: Any) -> Any:
+        from ..api import agenerate
+
+        async def generate(req: Any) -> Any:
+            return await agenerate(req, config=config, cancel=cancel)
+
+        return await run_short(
+            request, shorts, data_dir=config.data_dir, generate=generate, on_progress=on_progress, cancel=cancel
+        )
+
+    result = run_task(work, json_output=json_output, label=label)
+    if json_output:
+        emit_json(result)
+    else:
+        _human(result)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def short(
+        topic: Annotated[str | None, Opt("--topic", help="What the short is about (needs an LLM).")] = None,
+        script: Annotated[Path | None, Opt("--script", help="Script file: text, or scenes in YAML/JSON.")] = None,
+        aspect: Annotated[str | None, Opt("--aspect", help="9:16, 16:9 or 1:1")] = None,
+        language: Annotated[str, Opt("--language", help="Language of the script, e.g. en, de.")] = "en",
+        voice: Annotated[str | None, Opt("--voice", help="Voice name, or a Piper .onnx file.")] = None,
+        tts: Annotated[str | None, Opt("--tts", help="piper | espeak | edge | openai | elevenlabs")] = None,
+        voiceover: Annotated[Path | None, Opt("--voiceover", help="Your own recording instead of TTS.")] = None,
+        llm: Annotated[str | None, Opt("--llm", help="none | ollama | openai")] = None,
+        visuals: Annotated[str | None, Opt("--visuals", help="library | pexels | pixabay | generate")] = None,
+        music: Annotated[str | None, Opt("--music", help="A mood (calm, happy...), a file, or none.")] = None,
+        captions: Annotated[str | None, Opt("--captions", help="karaoke | word | sentence | none")] = None,
+        caption_style: Annotated[str | None, Opt("--caption-style", help="Caption style preset.")] = None,
+        target_duration: Annotated[float | None, Opt("--target-duration", help="Seconds.")] = None,
+        upload: Annotated[str | None, Opt("--upload", help="youtube")] = None,
+        out: Annotated[Path, Opt("-o", "--out", help="Output MP4.")] = Path("short.mp4"),
+        json_output: Annotated[bool, Opt("--json")] = False,
+    ) -> None:
+        """Make a finished short from a topic or a script."""
+        from ..shorts.request import ShortRequest
+
+        try:
+            request = ShortRequest(
+                topic=topic,
+                script=script,
+                aspect_ratio=aspect,
+                language=language,
+                voice=voice,
+                tts=tts,
+                voiceover=voiceover,
+                llm=llm,
+                visuals=visuals,
+                music=music,
+                captions=captions,
+                caption_style=caption_style,
+                target_duration_s=target_duration,
+                upload=upload,
+                output=out,
+            )
+        except ValidationError as exc:
+            fail(exc, json_output)
+        _run(request, None, json_output, "short")
+
+    @app.command()
+    def demo(
+        out: Annotated[Path, Opt("-o", "--out", help="Output MP4.")] = Path("out/demo.mp4"),
+        json_output: Annotated[bool, Opt("--json")] = False,
+    ) -> None:
+        """Render the bundled example short offline, end to end."""
+        from ..shorts.demo import demo_config, demo_request
+
+        _run(demo_request(out), demo_config, json_output, "demo")
