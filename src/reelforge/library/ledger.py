@@ -18,9 +18,10 @@ from .tables import attempts as t
 _cost = sa.func.coalesce(t.c.actual_usd, t.c.estimated_usd)
 # Statements built once: the hot path (start, finish, spent) then only binds values.
 _INSERT = t.insert()
-_SPENT = sa.select(sa.func.coalesce(sa.func.sum(_cost), 0.0)).where(
-    t.c.created_at >= sa.bindparam("since", type_=t.c.created_at.type),
-    sa.or_(t.c.billable.is_(True), t.c.outcome.is_(None)),
+_SINCE = t.c.created_at >= sa.bindparam("since", type_=t.c.created_at.type)
+_SPENT = sa.select(sa.func.coalesce(sa.func.sum(_cost), 0.0)).where(_SINCE, t.c.billable.is_(True))
+_SPENT_IN_FLIGHT = sa.select(sa.func.coalesce(sa.func.sum(_cost), 0.0)).where(
+    _SINCE, sa.or_(t.c.billable.is_(True), t.c.outcome.is_(None))
 )
 
 
@@ -106,15 +107,18 @@ class UsageLedger:
         await asyncio.to_thread(self._update, attempt_id, values)
 
     # ---- reads -------------------------------------------------------------------------------------
-    def _spent(self, since: datetime) -> float:
-        # Billable attempts count, and so do attempts still in flight: they may yet be charged.
+    def _spent(self, since: datetime, include_in_flight: bool) -> float:
+        query = _SPENT_IN_FLIGHT if include_in_flight else _SPENT
         with self._engine.connect() as conn:
-            return float(conn.execute(_SPENT, {"since": _utc(since)}).scalar_one())
+            return float(conn.execute(query, {"since": _utc(since)}).scalar_one())
 
-    async def spent_usd(self, since: datetime) -> float:
-        """Spend since ``since``: billable attempts at their actual cost (else the estimate), plus the
-        estimates of attempts still in flight, so concurrent requests cannot overrun a budget together."""
-        return await asyncio.to_thread(self._spent, since)
+    async def spent_usd(self, since: datetime, *, include_in_flight: bool = False) -> float:
+        """Spend since ``since``: billable attempts at their actual cost, else their estimate.
+
+        With ``include_in_flight``, attempts without an outcome yet (in this or any other process) count at
+        their estimate too, as a reservation: they may still be charged.
+        """
+        return await asyncio.to_thread(self._spent, since, include_in_flight)
 
     def _select(self, query: sa.Select[Any]) -> list[Attempt]:
         with self._engine.connect() as conn:
