@@ -44,6 +44,25 @@ class HostedConfig(BackendConfig):
     max_download_attempts: int = 4
 
 
+def scrub_secret(exc: ReelforgeError, secret: str | None) -> None:
+    """Replace ``secret`` wherever it appears in an error's message, args and details."""
+    if not secret or len(secret) < 6:
+        return
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(secret, "***")
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    exc.message = clean(exc.message)
+    exc.args = tuple(clean(a) for a in exc.args)
+    exc.details = clean(exc.details)
+    if isinstance(getattr(exc, "problems", None), dict):
+        exc.problems = clean(exc.problems)  # type: ignore[attr-defined]
+
+
 class HostedBackend(Backend):
     kind = "hosted"
     config_model: ClassVar[type[BackendConfig]] = HostedConfig
@@ -54,6 +73,8 @@ class HostedBackend(Backend):
     @property
     def secret(self) -> str | None:
         value = getattr(self.config, self.secret_field, None)
+        if hasattr(value, "get_secret_value"):  # pydantic SecretStr keeps the key out of config reprs
+            value = value.get_secret_value()
         if not value:
             for env in self.secret_env:
                 value = os.environ.get(env)
@@ -80,7 +101,11 @@ class HostedBackend(Backend):
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
         env = self.secret_env[0] if self.secret_env else None
-        return await send(client, method, url, who=self.name, secret_env=env, headers=headers, **kwargs)
+        try:
+            return await send(client, method, url, who=self.name, secret_env=env, headers=headers, **kwargs)
+        except ReelforgeError as exc:
+            scrub_secret(exc, self.secret)  # a provider may echo the key back in its error text
+            raise
 
     # -- the provider's part ---------------------------------------------------------------------
     async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
