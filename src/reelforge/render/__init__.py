@@ -19,7 +19,9 @@ length is ``sum(scene.duration_s)`` whatever the transitions. ``GeneratedVisual`
 resolved first through the injected ``generate`` callable (nothing here imports the generation API).
 """
 
+from .render import render_timeline, render_timeline_sync
 from .result import RenderResult
+from .styles import PRESETS
 from .timeline import (
     Captions,
     CaptionStyle,
@@ -36,6 +38,7 @@ from .timeline import (
 )
 
 __all__ = [
+    "PRESETS",
     "CaptionStyle",
     "Captions",
     "ClipVisual",
@@ -49,4 +52,6 @@ __all__ = [
     "Timeline",
     "Transition",
     "Word",
+    "render_timeline",
+    "render_timeline_sync",
 ]

@@ -1,0 +1,155 @@
+"""Check every input before the render starts, and turn generated visuals into clips.
+
+Bad media is refused here with a message naming the file, never half-way through an encode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InvalidRequest
+from ..media import ProbeResult, probe
+from ..types import CancelToken, VideoRequest
+from .timeline import ClipVisual, ColorVisual, GeneratedVisual, ImageVisual, Timeline
+
+GenerateFn = Callable[[VideoRequest], Awaitable[Path | str]]
+_FFMPEG_IMAGES = {"JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF"}
+_PLAIN_MODES = {"RGB", "RGBA", "L", "LA", "P", "I;16", "I"}
+
+
+@dataclass(frozen=True)
+class ReadyVisual:
+    """A visual with its checked source: a probed clip, a normalised still, or a colour."""
+
+    visual: ClipVisual | ImageVisual | ColorVisual
+    probe: ProbeResult | None = None
+    image: Path | None = None
+
+
+@dataclass
+class Prepared:
+    visuals: list[ReadyVisual]
+    narration: ProbeResult | None = None
+    music: ProbeResult | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _first_frame(path: Path, kind: str) -> None:
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            stream = c.streams.video[0] if kind == "video" else c.streams.audio[0]
+            for _ in c.decode(stream):
+                return
+    except (av.error.FFmpegError, OSError, ValueError, IndexError) as exc:
+        raise InvalidRequest({str(path): f"{kind} cannot be decoded ({exc}); re-encode or replace it"}) from None
+    raise InvalidRequest({str(path): f"no {kind} frames could be decoded (empty or truncated file)"})
+
+
+def check_clip(path: Path) -> ProbeResult:
+    p = probe(path)
+    if not p.has_video:
+        raise InvalidRequest({str(path): "has no video stream; a clip scene needs video"})
+    if p.num_frames <= 0 or (p.video_duration_s <= 0 and p.duration_s <= 0):
+        raise InvalidRequest({str(path): "has no video frames (empty or truncated file)"})
+    _first_frame(path, "video")
+    return p
+
+
+def check_audio(path: Path, what: str) -> ProbeResult:
+    p = probe(path)
+    if not p.has_audio:
+        raise InvalidRequest({str(path): f"has no audio stream; {what} needs audio"})
+    if max(p.audio_duration_s, p.duration_s) <= 0:
+        raise InvalidRequest({str(path): f"{what} is empty (zero-length audio)"})
+    _first_frame(path, "audio")
+    return p
+
+
+def check_image(path: Path, workdir: Path, index: int) -> Path:
+    """Return a path ffmpeg can decode upright: the file itself, or a normalised PNG copy."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not path.exists():
+        raise InvalidRequest({str(path): "file not found"})
+    try:
+        with Image.open(path) as im:
+            fmt = im.format or "?"
+            orientation = im.getexif().get(0x0112, 1)
+            if fmt in _FFMPEG_IMAGES and orientation in (0, 1) and im.mode in _PLAIN_MODES:
+                im.load()  # decodes fully: catches truncated files
+                return path
+            im.load()
+            fixed = ImageOps.exif_transpose(im)
+            if fixed.mode not in ("RGB", "RGBA"):
+                fixed = fixed.convert("RGBA" if "A" in fixed.mode else "RGB")
+            out = workdir / f"still{index}.png"
+            fixed.save(out, format="PNG", compress_level=1)
+            return out
+    except UnidentifiedImageError:
+        raise InvalidRequest({str(path): "unsupported image format; use JPEG, PNG or WebP"}) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InvalidRequest({str(path): f"image cannot be read ({exc}); it may be truncated"}) from None
+
+
+async def prepare(
+    timeline: Timeline, workdir: Path, generate: GenerateFn | None = None, cancel: CancelToken | None = None
+) -> Prepared:
+    """Probe and check every input (in threads), generating clips for ``GeneratedVisual`` scenes."""
+    out = Prepared(visuals=[])
+    problems: dict[str, str] = {}
+    gen_idx = [i for i, s in enumerate(timeline.scenes) if isinstance(s.visual, GeneratedVisual)]
+    if gen_idx and generate is None:
+        raise InvalidRequest(
+            {
+                f"scenes[{gen_idx[0]}].visual": (
+                    "a generated visual needs render_timeline(..., generate=...) to produce its clip"
+                )
+            }
+        )
+    generated: dict[int, Path] = {}
+    if gen_idx:
+        assert generate is not None
+        paths = await asyncio.gather(*(generate(timeline.scenes[i].visual.request) for i in gen_idx))  # type: ignore[union-attr]
+        generated = {i: Path(p) for i, p in zip(gen_idx, paths, strict=True)}
+    if cancel is not None:
+        cancel.raise_if_cancelled("prepare")
+
+    async def one(i: int) -> ReadyVisual:
+        v = timeline.scenes[i].visual
+        if isinstance(v, GeneratedVisual):
+            v = ClipVisual(path=generated[i], fill=v.fill)
+        if isinstance(v, ClipVisual):
+            return ReadyVisual(v, probe=await asyncio.to_thread(check_clip, v.path))
+        if isinstance(v, ImageVisual):
+            return ReadyVisual(v, image=await asyncio.to_thread(check_image, v.path, workdir, i))
+        return ReadyVisual(v)
+
+    results = await asyncio.gather(*(one(i) for i in range(len(timeline.scenes))), return_exceptions=True)
+    for i, r in enumerate(results):
+        if isinstance(r, InvalidRequest):
+            problems.update({f"scenes[{i}] {k}": v for k, v in r.problems.items()})
+        elif isinstance(r, BaseException):
+            raise r
+        else:
+            out.visuals.append(r)
+    for what, path in (("narration", timeline.narration), ("music", timeline.music and timeline.music.path)):
+        if path is None:
+            continue
+        try:
+            setattr(out, what, await asyncio.to_thread(check_audio, Path(path), what))
+        except InvalidRequest as exc:
+            problems.update({f"{what} {k}": v for k, v in exc.problems.items()})
+    if problems:
+        raise InvalidRequest(problems)
+    if out.narration is not None:
+        n = max(out.narration.audio_duration_s, out.narration.duration_s)
+        if n > timeline.duration_s + 0.05:
+            out.warnings.append(
+                f"narration ({n:.2f} s) is longer than the timeline ({timeline.duration_s:.2f} s); its end is cut"
+            )
+    return out
