@@ -53,9 +53,9 @@ def clean_text(text: str) -> str:
     text = re.sub(r"\*\*|__", "", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _URL.sub("", text)
-    text = re.sub(r"\*\(([^)]*)\)\*|_\(([^)]*)\)_", "", text)  # italic stage directions
-    text = _STAGE_BRACKETS.sub(" ", text)
-    text = _STAGE_PARENS.sub(" ", text)
+    text = re.sub(r"\*\(([^)]*)\)\*|_\(([^)]*)\)_", "\0", text)  # italic stage directions
+    text = _STAGE_BRACKETS.sub("\0", text)
+    text = _STAGE_PARENS.sub("\0", text)
     text = _SPEAKER.sub("", text)
     text = _SCENE_LABEL.sub("", text)
     text = _BULLET.sub("", text)
@@ -66,12 +66,15 @@ def clean_text(text: str) -> str:
         elif ch in _DROP:
             out.append(" ")
         elif unicodedata.category(ch) in ("So", "Sk", "Cs", "Co", "Cn") or 0xFE00 <= ord(ch) <= 0xFE0F:
-            out.append(" ")  # emoji, pictographs, variation selectors
+            out.append("\0")  # emoji, pictographs, variation selectors
         elif ch == "\u200d":
             continue
         else:
             out.append(ch)
     text = "".join(out)
+    # a line that held only directions or emoji disappears instead of splitting the paragraph
+    text = "\n".join(ln for ln in text.split("\n") if not ("\0" in ln and not ln.replace("\0", "").strip()))
+    text = text.replace("\0", " ")
     paragraphs = [re.sub(r"[ \t\r\f\v]+", " ", p.replace("\n", " ")).strip() for p in re.split(r"\n\s*\n", text)]
     paragraphs = [re.sub(r"\s+([,.!?;:])", r"\1", p) for p in paragraphs]
     paragraphs = [re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", p).strip(" ,;:") for p in paragraphs]

@@ -27,7 +27,8 @@ async def get_json(client: httpx.AsyncClient, provider: str, url: str, **kwargs:
                 await asyncio.sleep(wait)
                 continue
             raise RateLimited(f"{provider} rate limit reached", retry_after=wait)
-        if response.status_code in (401, 403):
+        key_refused = response.status_code == 400 and "key" in response.text.lower()  # Pixabay says 400
+        if response.status_code in (401, 403) or key_refused:
             raise AuthError(
                 f"{provider} refused the API key ({response.status_code}); check "
                 f"shorts.visuals.{provider.lower()}_api_key"
