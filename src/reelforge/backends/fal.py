@@ -1,0 +1,267 @@
+"""fal queue API: submit to ``queue.fal.run/{model}``, then follow the URLs the submit returns.
+
+``POST {base}/{model id}`` with ``Authorization: Key ...`` answers ``request_id``, ``status_url``,
+``response_url`` and ``cancel_url``; those URLs name the app only (``fal-ai/kling-video/requests/{id}``),
+not the model's sub-path, so they are used as given. The status URL answers 202 with ``IN_QUEUE`` or
+``IN_PROGRESS`` and 200 with ``COMPLETED``; the result then comes from the response URL: the model's
+output, or a typed error (``detail[].type``, e.g. ``content_policy_violation``). A provider 5xx on the
+result is not billed. ``PUT cancel_url`` cancels. Inputs go as URLs or data URIs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+from typing import Any, ClassVar
+
+import httpx
+
+from ..errors import ContentRejected, GenerationFailed, InvalidRequest, ProviderError
+from ..types import ModelSpec
+from .adapters import ModelEntry, hailuo, kling, talking_head, upscale, wan
+from .base import Plan, RunContext, RunOutput
+from .catalog import CatalogBackend
+from .hosted import PollResult
+
+_STATUS = {
+    "IN_QUEUE": "queued",
+    "IN_PROGRESS": "running",
+    "COMPLETED": "succeeded",
+    "FAILED": "failed",
+    "CANCELLED": "cancelled",
+    "CANCELED": "cancelled",
+}
+_WAN = {"480p": (848, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
+_INPUT_FIELDS = ("prompt", "negative_prompt", "image_url", "audio_url", "video_url", "input")
+
+
+def _catalog() -> dict[str, ModelEntry]:
+    wan_fal = partial(wan, audio="audio_url", size="tier", duration_str=True)
+    entries = [
+        ModelEntry(
+            ModelSpec(
+                "fal-ai/wan-25-preview/text-to-video",
+                ("text-to-video",),
+                durations=(5, 10),
+                fps=(24,),
+                resolutions=_WAN,
+                aspect_ratios=("16:9", "9:16", "1:1"),
+                audio_output=True,
+            ),
+            partial(wan_fal, image=None),
+        ),
+        ModelEntry(
+            ModelSpec(
+                "fal-ai/wan-25-preview/image-to-video",
+                ("image-to-video",),
+                durations=(5, 10),
+                fps=(24,),
+                resolutions=_WAN,
+                audio_output=True,
+            ),
+            partial(wan_fal, image="image_url"),
+        ),
+        ModelEntry(
+            ModelSpec(
+                "fal-ai/kling-video/v2.1/master/text-to-video",
+                ("text-to-video",),
+                durations=(5, 10),
+                fps=(24,),
+                resolutions={"1080p": (1920, 1080)},
+                default_resolution="1080p",
+                aspect_ratios=("16:9", "9:16", "1:1"),
+                seed=False,
+            ),
+            partial(kling, image=None),
+        ),
+        ModelEntry(
+            ModelSpec(
+                "fal-ai/kling-video/v2.1/master/image-to-video",
+                ("image-to-video",),
+                durations=(5, 10),
+                fps=(24,),
+                resolutions={"1080p": (1920, 1080)},
+                default_resolution="1080p",
+                prompt_required=False,
+                seed=False,
+            ),
+            partial(kling, image="image_url"),
+        ),
+        ModelEntry(
+            ModelSpec(
+                "fal-ai/minimax/hailuo-02/standard/text-to-video",
+                ("text-to-video",),
+                durations=(6, 10),
+                fps=(25,),
+                resolutions={"768p": (1366, 768)},
+                default_resolution="768p",
+                aspect_ratios=("16:9",),
+                negative_prompt=False,
+                seed=False,
+            ),
+            partial(hailuo, image=None, duration_str=True, with_resolution=False),
+        ),
+        ModelEntry(
+            ModelSpec(
+                "fal-ai/infinitalk",
+                ("avatar",),
+                min_duration_s=1,
+                max_duration_s=600,
+                resolutions={"480p": (854, 480), "720p": (1280, 720)},
+                default_resolution="480p",
+                negative_prompt=False,
+                prompt_required=False,
+                notes="talking head from a face image and a voice track; length follows the audio",
+            ),
+            partial(talking_head, image="image_url", audio="audio_url"),
+        ),
+        ModelEntry(
+            ModelSpec(
+                "fal-ai/seedvr/upscale/video",
+                ("video-to-video",),
+                min_duration_s=1,
+                max_duration_s=600,
+                resolutions={"720p": (1280, 720), "1080p": (1920, 1080), "1440p": (2560, 1440), "2160p": (3840, 2160)},
+                default_resolution="1080p",
+                prompt_required=False,
+                negative_prompt=False,
+                notes="upscales the input video",
+            ),
+            partial(upscale, video="video_url"),
+            extra={"upscale_mode": "target"},
+        ),
+    ]
+    return {e.spec.name: e for e in entries}
+
+
+CATALOG = _catalog()
+
+
+def _detail(body: Any) -> list[dict[str, Any]]:
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, list):
+        return [d for d in detail if isinstance(d, dict)]
+    return [{"msg": str(detail or body)[:300], "type": ""}]
+
+
+class FalBackend(CatalogBackend):
+    name = "fal"
+    description = "fal queue API: Wan 2.5, Kling 2.1, Hailuo 02, InfiniTalk avatars, SeedVR video upscaling"
+    secret_env = ("FAL_KEY",)
+    default_base_url = "https://queue.fal.run"
+    generic_names: ClassVar[dict[str, str]] = {
+        "image": "image_url",
+        "video": "video_url",
+        "audio": "audio_url",
+        "last_frame": "end_image_url",
+    }
+
+    def __init__(self, config: Any = None) -> None:
+        super().__init__(config)
+        self._urls: dict[str, dict[str, str]] = {}  # request id -> status/response/cancel URLs
+
+    def catalog(self) -> dict[str, ModelEntry]:
+        return CATALOG
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Key {self.secret}"}
+
+    def _derived_urls(self, model: str, request_id: str) -> dict[str, str]:
+        """The queue URLs for a request, rebuilt from the model id (for resuming a stored request id)."""
+        app = "/".join(model.strip("/").split("/")[:2])
+        base = f"{self.base_url}/{app}/requests/{request_id}"
+        return {"status_url": f"{base}/status", "response_url": base, "cancel_url": f"{base}/cancel"}
+
+    async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
+        """The template's run; the request's URLs are kept only while it runs."""
+        mine: list[str] = []
+        if ctx.resume_job_id:
+            mine.append(ctx.resume_job_id)
+            self._urls.setdefault(ctx.resume_job_id, self._derived_urls(plan.model, ctx.resume_job_id))
+        outer = ctx.on_submitted
+
+        async def on_submitted(job_id: str) -> None:
+            mine.append(job_id)
+            if outer is not None:
+                await outer(job_id)
+
+        try:
+            return await super().run(plan, dataclasses.replace(ctx, on_submitted=on_submitted))
+        finally:
+            for job_id in mine:
+                self._urls.pop(job_id, None)
+
+    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+        body = await self.build_body(plan, client)
+        response = await self.call(client, "POST", f"/{plan.model.strip('/')}", json=body)
+        data = response.json()
+        request_id = str(data.get("request_id") or "")
+        if not request_id:
+            raise ProviderError(f"{self.name} queued the request but returned no request_id", submitted=True)
+        derived = self._derived_urls(plan.model, request_id)
+        self._urls[request_id] = {k: str(data.get(k) or derived[k]) for k in derived}
+        return request_id
+
+    def _url(self, job_id: str, kind: str) -> str:
+        urls = self._urls.get(job_id)
+        if urls is None:
+            raise InvalidRequest(
+                {
+                    "resume_job_id": f"{self.name} does not know request {job_id}; resume it "
+                    "with the plan of the original request"
+                }
+            )
+        return urls[kind]
+
+    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
+        response = await self.call(client, "GET", self._url(job_id, "status_url"))
+        data = response.json()
+        status = _STATUS.get(str(data.get("status", "")).upper(), "running")
+        if status != "succeeded":
+            error = None
+            if status == "failed":
+                error = GenerationFailed(f"{self.name} request {job_id} failed: {data.get('error', '')}"[:300])
+            return PollResult(status=status, error=error, raw=data)  # type: ignore[arg-type]
+        return await self._result(job_id, client)
+
+    async def _result(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
+        url = self._url(job_id, "response_url")
+        try:
+            response = await client.get(url, headers=self.headers())
+        except httpx.TransportError as exc:
+            raise ProviderError(
+                f"{self.name} result fetch lost: {type(exc).__name__}", retryable=True, submitted=True
+            ) from None
+        if response.status_code < 400:
+            data = response.json()
+            video = data.get("video") or {}
+            url = video.get("url") if isinstance(video, dict) else video
+            return PollResult(status="succeeded", output_urls=[str(url)] if url else [], raw=data)
+        if response.status_code in (401, 403, 429):
+            from .http import raise_for_status
+
+            raise_for_status(response, who=self.name, secret_env=self.secret_env[0])
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"detail": response.text[:300]}
+        return PollResult(status="failed", billable=False, error=self._failure(job_id, response.status_code, body))
+
+    def _failure(self, job_id: str, status: int, body: Any) -> Exception:
+        errors = _detail(body)
+        text = "; ".join(str(e.get("msg", "")) for e in errors)[:300]
+        for err in errors:
+            if err.get("type") == "content_policy_violation":
+                loc = [str(x) for x in err.get("loc") or []]
+                stage = "input" if any(x in _INPUT_FIELDS for x in loc) else "output"
+                return ContentRejected(
+                    f"{self.name} request {job_id} was refused by the content checker: {text}", stage=stage
+                )
+        if status >= 500:
+            return GenerationFailed(
+                f"{self.name} request {job_id} failed at the provider ({status}): {text}; not billed", billable=False
+            )
+        return InvalidRequest({"provider": f"{self.name} rejected request {job_id} ({status}): {text}"})
+
+    async def cancel(self, job_id: str, client: httpx.AsyncClient) -> None:
+        await self.call(client, "PUT", self._url(job_id, "cancel_url"))
