@@ -49,7 +49,7 @@ def parse_since(value: str | None) -> date | None:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(file=sys.stdout, width=max(100, Console().width))
+    return Console(file=sys.stdout, width=max(160, Console().width))
 
 
 def _usage_total(rows: list[UsageRow]) -> dict[str, Any]:
@@ -85,9 +85,12 @@ def _asset_summary(a: Asset) -> dict[str, Any]:
 def _print_assets(items: list[Asset], next_cursor: str | None) -> None:
     from rich.table import Table
 
+    if not items:
+        sys.stdout.write("no assets\n")
+        return
     table = Table(title=f"{len(items)} asset(s), newest first")
     for col in ("id", "created (UTC)", "kind", "backend / model", "size", "seconds", "fps", "cost USD", "path"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("id", "created (UTC)", "size"))
     for a in items:
         s = _asset_summary(a)
         table.add_row(s["id"], s["created_at"].replace("+00:00", ""), a.kind, f"{a.backend} / {a.model or '-'}",
