@@ -131,6 +131,7 @@ async def hailuo(
     image: str = "first_frame_image",
     duration_str: bool = False,
     with_resolution: bool = True,
+    upper: bool = True,
 ) -> dict[str, Any]:
     """MiniMax Hailuo 02 on a host: prompt, 6/10 s, 512p/768p/1080p, prompt optimizer."""
     body: dict[str, Any] = {
@@ -139,7 +140,7 @@ async def hailuo(
         "prompt_optimizer": plan.extra.get("prompt_optimizer", True),
     }
     if with_resolution:
-        body["resolution"] = plan.resolution.upper() if plan.resolution.endswith("p") else plan.resolution
+        body["resolution"] = plan.resolution.upper() if upper else plan.resolution
     await _media(body, image, plan.image, encode)
     return _finish(body, plan)
 
