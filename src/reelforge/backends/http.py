@@ -18,10 +18,26 @@ def new_client(**kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=limits, follow_redirects=True, **kwargs)
 
 
+def _retry_info_delay(response: httpx.Response) -> float | None:
+    """Google APIs put the wait in the body: error.details[] google.rpc.RetryInfo {"retryDelay": "37s"}."""
+    try:
+        details = response.json().get("error", {}).get("details") or []
+    except (ValueError, AttributeError):
+        return None
+    for item in details if isinstance(details, list) else []:
+        delay = item.get("retryDelay") if isinstance(item, dict) else None
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return max(0.0, float(delay[:-1]))
+            except ValueError:
+                return None
+    return None
+
+
 def retry_after_seconds(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if not value:
-        return None
+        return _retry_info_delay(response)
     try:
         return max(0.0, float(value))
     except ValueError:
