@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
 import re
+import threading
 import wave
 from typing import Any
 
@@ -20,8 +22,7 @@ import numpy as np
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.routing import Route
 
 from reelforge.shorts.tts.espeak import EspeakEngine
 
@@ -125,28 +126,58 @@ def _audio_frame(data: bytes) -> bytes:
     return len(header).to_bytes(2, "big") + header + data
 
 
-class EdgeFake(_Fake):
-    """Speaks the SSML's text; ``ws_url`` is what ``shorts.tts.base_url`` must be set to."""
+class EdgeFake:
+    """Speaks the SSML's text over the edge-tts websocket protocol (served by aiohttp, which edge-tts
+    brings). ``ws_url`` is what ``shorts.tts.base_url`` must be set to."""
 
-    def app(self) -> Starlette:
-        return Starlette(routes=[WebSocketRoute("/edge/v1", self.ws)])
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.timings: list[list[tuple[str, float, float]]] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.port = 0
+
+    def __enter__(self) -> EdgeFake:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_get("/edge/v1", self.ws)
+        self._runner = web.AppRunner(app)
+        self._thread.start()
+
+        async def start() -> int:
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+        self.port = asyncio.run_coroutine_threadsafe(start(), self._loop).result(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
 
     @property
     def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://") + "/edge/v1"
+        return f"ws://127.0.0.1:{self.port}/edge/v1"
 
-    async def ws(self, websocket: WebSocket) -> None:
-        await websocket.accept()
-        config = await websocket.receive_text()
+    async def ws(self, request: Any) -> Any:
+        from aiohttp import web
+
+        websocket = web.WebSocketResponse()
+        await websocket.prepare(request)
+        config = await websocket.receive_str()
         assert "speech.config" in config
-        ssml = await websocket.receive_text()
+        ssml = await websocket.receive_str()
         match = re.search(r"<prosody[^>]*>(.*?)</prosody>", ssml, re.S)
         text = re.sub(r"<[^>]+>", "", match.group(1) if match else "").strip()
         text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'")
         self.texts.append(text)
         audio, words = await speak(text)
         self.timings.append(words)
-        await websocket.send_text(_text_frame("turn.start", "{}"))
+        await websocket.send_str(_text_frame("turn.start", "{}"))
         for word, s, e in words:
             meta = {
                 "Metadata": [
@@ -160,7 +191,8 @@ class EdgeFake(_Fake):
                     }
                 ]
             }
-            await websocket.send_text(_text_frame("audio.metadata", json.dumps(meta)))
+            await websocket.send_str(_text_frame("audio.metadata", json.dumps(meta)))
         await websocket.send_bytes(_audio_frame(audio))
-        await websocket.send_text(_text_frame("turn.end", "{}"))
+        await websocket.send_str(_text_frame("turn.end", "{}"))
         await websocket.close()
+        return websocket

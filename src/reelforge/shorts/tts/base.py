@@ -42,6 +42,7 @@ class Segment:
     sample_rate: int
     words: list[tuple[float, float]] | None = None
     cost_usd: float = 0.0
+    alignment: list[tuple[str, float, float]] | None = None  # the engine's own units (Piper: phonemes)
 
     @property
     def duration_s(self) -> float:

@@ -90,7 +90,8 @@ class PiperEngine(TTSEngine):
         spans = None
         if aligned and phonemes and words:
             spans = [(s / rate, e / rate) for s, e in self._word_samples(words, phonemes, offset)]
-        return Segment(samples=samples, sample_rate=rate, words=spans)
+        alignment = [(p, s / rate, e / rate) for p, s, e in phonemes] if aligned else None
+        return Segment(samples=samples, sample_rate=rate, words=spans, alignment=alignment)
 
     def _word_samples(
         self, words: list[str], phonemes: list[tuple[str, int, int]], total: int
