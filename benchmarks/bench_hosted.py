@@ -1,0 +1,186 @@
+"""Concurrent hosted generations through the router against a fake WaveSpeed with a fixed task latency.
+
+    python benchmarks/bench_hosted.py            # 500 jobs, 1 s task latency, 0.2 s poll interval
+    python benchmarks/bench_hosted.py --quick    # 50 jobs
+    python benchmarks/bench_hosted.py --direct   # the backend's run() alone, without router/ledger/library
+    python benchmarks/bench_hosted.py --profile  # also print where the client process spends its time
+
+All generations run in this one process (one event loop, one shared HTTP client) through
+``reelforge.api.agenerate`` with a Config whose data_dir is a temp folder, so every attempt goes
+through budget checks, the usage ledger and the asset library. The fake provider runs in a child
+process (as a remote provider would), serving a real 64x64 MP4 for each job. Printed: wall time as a
+ratio to the fake's task latency (target < 3), peak RSS of this process (target < 300 MB), polls per job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from tests.fakes.wavespeed_server import KEY  # noqa: E402
+
+from reelforge.api import agenerate, router_for  # noqa: E402
+from reelforge.backends import RunContext, create_backend  # noqa: E402
+from reelforge.config import Config  # noqa: E402
+from reelforge.types import VideoRequest  # noqa: E402
+
+
+def start_fake(latency: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.wavespeed_server", "--latency", str(latency)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline())
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{url}/_stats", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc, url
+
+
+def stats(url: str) -> dict[str, Any]:
+    return json.loads(urllib.request.urlopen(f"{url}/_stats", timeout=5).read())
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def through_router(n: int, cfg: Config) -> list[Any]:
+    await agenerate(VideoRequest(prompt="warm-up", resolution="480p"), config=cfg)  # imports, DB schema, client
+    t0 = time.perf_counter()
+    results = await asyncio.gather(
+        *(agenerate(VideoRequest(prompt=f"job {i}", resolution="480p"), config=cfg) for i in range(n)),
+        return_exceptions=True,
+    )
+    wall = time.perf_counter() - t0
+    router = router_for(cfg)
+    await router.aclose()
+    router.library.close()
+    return [wall, results]
+
+
+async def direct(n: int, cfg: Config, out: Path) -> list[Any]:
+    from reelforge.backends.http import new_client
+
+    backend = create_backend("wavespeed", cfg.backends["wavespeed"])
+    client = new_client()
+    plan = backend.validate(VideoRequest(prompt="job", resolution="480p"))
+    await backend.run(plan, RunContext(out_path=out / "warm.mp4", http=client))
+    t0 = time.perf_counter()
+    results = await asyncio.gather(
+        *(backend.run(plan, RunContext(out_path=out / f"{i}.mp4", http=client)) for i in range(n)),
+        return_exceptions=True,
+    )
+    wall = time.perf_counter() - t0
+    await client.aclose()
+    return [wall, results]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--jobs", type=int, default=500)
+    ap.add_argument("--quick", action="store_true", help="50 jobs")
+    ap.add_argument("--latency", type=float, default=1.0, help="fake task latency, seconds")
+    ap.add_argument("--poll-interval", type=float, default=0.2)
+    ap.add_argument("--direct", action="store_true", help="call the backend's run() without the router")
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--sort", default="tottime", help="profile sort key (tottime, cumulative)")
+    args = ap.parse_args()
+    n = 50 if args.quick else args.jobs
+
+    proc, url = start_fake(args.latency)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = Config.from_dict(
+                {
+                    "data_dir": tmp,
+                    "default_backend": "wavespeed",
+                    "cache": False,
+                    "budget": {"per_request_usd": None, "daily_usd": None, "monthly_usd": None},
+                    "backends": {
+                        "wavespeed": {
+                            "api_key": KEY,
+                            "base_url": url,
+                            "poll_interval_s": args.poll_interval,
+                            "timeout_s": 300,
+                            "model": "alibaba/wan-2.5/text-to-video",
+                        }
+                    },
+                }
+            )
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler:
+                profiler.enable()
+            coro = direct(n, cfg, Path(tmp)) if args.direct else through_router(n, cfg)
+            cpu0 = cpu_s()
+            wall, results = asyncio.run(coro)
+            cpu = cpu_s() - cpu0
+            if profiler:
+                profiler.disable()
+        seen = stats(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    failures = [r for r in results if isinstance(r, BaseException)]
+    polls = seen["polls"][1:]  # skip the warm-up job
+    submits = seen["counts"].get("submit", 0) - 1
+    rows = [
+        ("path", "direct backend.run()" if args.direct else "router (api.agenerate + ledger + library)"),
+        ("jobs", f"{n} ({len(failures)} failed)"),
+        ("submits seen by the fake", str(submits)),
+        ("fake task latency", f"{args.latency:g} s"),
+        ("poll interval", f"{args.poll_interval:g} s"),
+        ("wall time", f"{wall:.2f} s"),
+        ("wall / latency", f"{wall / args.latency:.2f}  (target < 3)"),
+        ("peak RSS", f"{rss_mb():.0f} MB  (target < 300)"),
+        ("client CPU (incl. warm-up)", f"{cpu:.2f} s = {1000 * cpu / (n + 1):.1f} ms per job"),
+        ("machine load (1 min)", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"),
+        (
+            "polls per job",
+            f"mean {sum(polls) / max(1, len(polls)):.2f}, min {min(polls, default=0)}, max {max(polls, default=0)}",
+        ),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print(f"{'metric'.ljust(width)} | value")
+    print(f"{'-' * width}-|-{'-' * 44}")
+    for key, value in rows:
+        print(f"{key.ljust(width)} | {value}")
+    if failures:
+        print("first failure:", repr(failures[0]))
+    if profiler:
+        buf = io.StringIO()
+        pstats.Stats(profiler, stream=buf).sort_stats(args.sort).print_stats(25)
+        print(buf.getvalue())
+
+
+if __name__ == "__main__":
+    main()
