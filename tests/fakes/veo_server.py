@@ -238,7 +238,9 @@ class VeoFake:
             from google.auth import jwt
 
             try:
-                jwt.decode(str(form.get("assertion")), certs=self.public_pem.decode(), audience=f"{self.url}/token")
+                # google-auth signs for Google's token endpoint whatever token_uri says
+                audience = ["https://oauth2.googleapis.com/token", f"{self.url}/token"]
+                jwt.decode(str(form.get("assertion")), certs=self.public_pem.decode(), audience=audience)
             except ValueError as exc:
                 return JSONResponse({"error": "invalid_grant", "error_description": str(exc)}, status_code=400)
         token = f"ya29.fake-access-token-{len(self.tokens) + 1}"
