@@ -84,3 +84,29 @@ def test_ids_are_short_sortable_and_url_safe() -> None:
     ids = [new_id() for _ in range(2000)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"[0-9a-z]{18}", i) for i in ids)
+
+
+def test_several_processes_open_and_write_one_sqlite_database(data_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from reelforge.library import Library\n"
+        "async def main(lib):\n"
+        "    for _ in range(20):\n"
+        "        a = await lib.ledger.start_attempt(backend='b', model=None, operation='t',"
+        " estimated_usd=1, request={})\n"
+        "        await lib.ledger.finish_attempt(a, outcome='succeeded', billable=True)\n"
+        "with Library(sys.argv[1]) as lib:\n"
+        "    asyncio.run(main(lib))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(data_dir)], stderr=subprocess.PIPE) for _ in range(3)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    import asyncio
+
+    with Library(data_dir) as lib:
+        rows = asyncio.run(lib.ledger.totals())
+    assert sum(r.attempts for r in rows) == 60 and sum(r.cost_usd for r in rows) == 60.0

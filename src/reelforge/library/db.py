@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -128,5 +129,9 @@ def migrate(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except sa.exc.DatabaseError:
-        if current() != heads:  # another process migrating at the same moment is fine; anything else is not
-            raise
+        # Another process migrating the same database at the same moment is fine: wait for it to finish.
+        for _ in range(50):
+            if current() == heads:
+                return
+            time.sleep(0.1)
+        raise
