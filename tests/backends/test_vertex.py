@@ -16,6 +16,8 @@ from reelforge.types import VideoRequest
 from tests.fakes.scripted import Fault, Sleeper, tiny_png
 from tests.fakes.veo_server import VeoFake, google_error, service_account_json
 
+pytest.importorskip("google.auth")  # the google extra
+
 PROJECT = "demo-proj"
 MODEL_PATH = f"/v1/projects/{PROJECT}/locations/us-central1/publishers/google/models/veo-3.1-generate-001"
 
