@@ -59,7 +59,7 @@ async def test_pexels_search_choice_download_cache_and_fallback_to_pixabay(tmp_p
             pixabay_base_url=pixabay.url,
         )
         s = script(("Volcano.", ["volcano"]), ("Volcano again.", ["volcano"]), ("Ash.", ["ash"]))
-        sources, notes = build_sources(cfg, None)
+        sources, _ = build_sources(cfg, None)
         out = await choose_visuals(s, [5, 5, 5], "9:16", sources, tmp_path / "cache")
         assert [v.source for v in out] == ["pexels", "pexels", "pixabay"]
         assert "pexels 2" in out[0].detail  # portrait, long enough

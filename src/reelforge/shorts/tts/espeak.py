@@ -126,7 +126,7 @@ def _map_events(
     """espeak reports each word's character position; find the script word starting at that character."""
     from ..align import fill_gaps
 
-    if not events:
+    if not events or not words:
         return None
     starts: list[int] = []  # character offset (0-based) of each script word in the sentence
     pos = 0
