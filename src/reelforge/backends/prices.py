@@ -87,5 +87,7 @@ def describe_rule(backend: str, model: str) -> str:
             parts.append(f"{key.replace('_', ' ')}: {shown}")
     if unit == "per_credit":
         parts.append(f"at ${rule.get('usd_per_credit', 0.01)}/credit")
+    if "audio_multiplier" in rule:
+        parts.append(f"x{rule['audio_multiplier']:g} with audio")
     dated = f" (as of {rule['date']})" if "date" in rule else ""
     return "; ".join(parts) + dated
