@@ -108,6 +108,9 @@ def build_kwargs(
 ) -> tuple[dict[str, Any], list[str]]:
     """``call`` narrowed to what ``pipe.__call__`` takes; a note for each of ``user_keys`` it does not take."""
     params = inspect.signature(type(pipe).__call__).parameters
+    text_len = getattr(getattr(getattr(pipe, "transformer", None), "config", None), "max_text_seq_length", None)
+    if text_len and "max_sequence_length" in params and "max_sequence_length" not in call:
+        call = {**call, "max_sequence_length": int(text_len)}  # CogVideoX's transformer fixes the text length
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     kwargs: dict[str, Any] = {}
     notes: list[str] = []

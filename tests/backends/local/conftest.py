@@ -1,0 +1,47 @@
+"""Tiny random-weight pipelines saved like real models, loaded through the backend. No weights downloaded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"  # a test that tried to reach the Hub would fail, not download
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# The heavy imports happen once, at collection, rather than inside the first test that needs them.
+import diffusers  # noqa: E402, F401
+import torch  # noqa: E402, F401
+import transformers  # noqa: E402, F401
+
+from reelforge.backends.diffusers import DiffusersBackend  # noqa: E402
+from reelforge.backends.local.cache import PipelineCache  # noqa: E402
+from reelforge.backends.local.executor import InProcessExecutor  # noqa: E402
+from reelforge.backends.local.tiny import save_tiny  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Folders holding tiny Wan, LTX-Video and CogVideoX pipelines (model_index.json + components)."""
+    root = tmp_path_factory.mktemp("models")
+    return {family: save_tiny(family, root / f"tiny-{family}") for family in ("wan", "ltx", "cogvideox")}
+
+
+@pytest.fixture(scope="session")
+def shared_executor() -> Iterator[InProcessExecutor]:
+    """One executor (and pipeline cache) for the session, as one worker process has."""
+    executor = InProcessExecutor(PipelineCache(max_models=3))
+    yield executor
+    executor.cache.clear()
+
+
+def make_backend(model: Path | str, executor: InProcessExecutor, **config: object) -> DiffusersBackend:
+    cfg = {"device": "cpu", "model": str(model), "num_inference_steps": 2, "preset": "ultrafast", **config}
+    return DiffusersBackend(cfg, executor=executor)
