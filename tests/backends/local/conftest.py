@@ -12,14 +12,14 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # a test that tried to reach the Hub would f
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 # The heavy imports happen once, at collection, rather than inside the first test that needs them.
-import diffusers  # noqa: E402, F401
-import torch  # noqa: E402, F401
-import transformers  # noqa: E402, F401
+import diffusers  # noqa: F401
+import torch  # noqa: F401
+import transformers  # noqa: F401
 
-from reelforge.backends.diffusers import DiffusersBackend  # noqa: E402
-from reelforge.backends.local.cache import PipelineCache  # noqa: E402
-from reelforge.backends.local.executor import InProcessExecutor  # noqa: E402
-from reelforge.backends.local.tiny import save_tiny  # noqa: E402
+from reelforge.backends.diffusers import DiffusersBackend
+from reelforge.backends.local.cache import PipelineCache
+from reelforge.backends.local.executor import InProcessExecutor
+from reelforge.backends.local.tiny import save_tiny
 
 
 @pytest.fixture(autouse=True)

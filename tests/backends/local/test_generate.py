@@ -24,9 +24,16 @@ CASES = [  # family, request size, frames asked, frames expected, fps expected
 
 
 @pytest.mark.parametrize(("family", "size", "asked", "frames", "fps"), CASES)
-async def test_generates_h264_at_the_model_rules(family: str, size: str, asked: int, frames: int, fps: float,
-                                                 tiny_models: dict[str, Path], shared_executor: InProcessExecutor,
-                                                 tmp_path: Path) -> None:
+async def test_generates_h264_at_the_model_rules(
+    family: str,
+    size: str,
+    asked: int,
+    frames: int,
+    fps: float,
+    tiny_models: dict[str, Path],
+    shared_executor: InProcessExecutor,
+    tmp_path: Path,
+) -> None:
     backend = make_backend(tiny_models[family], shared_executor)
     plan = backend.validate(VideoRequest(prompt="a red boat on the sea", resolution=size, num_frames=asked, seed=5))
     out_path = tmp_path / "out.mp4"
@@ -49,12 +56,14 @@ def _frames(path: Path) -> np.ndarray:
         return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
 
 
-async def test_ltx_image_to_video_starts_from_the_image(tiny_models: dict[str, Path],
-                                                        shared_executor: InProcessExecutor, tmp_path: Path) -> None:
+async def test_ltx_image_to_video_starts_from_the_image(
+    tiny_models: dict[str, Path], shared_executor: InProcessExecutor, tmp_path: Path
+) -> None:
     Image.new("RGB", (96, 48), (220, 30, 30)).save(tmp_path / "first.png")
     backend = make_backend(tiny_models["ltx"], shared_executor)
-    plan = backend.validate(VideoRequest(prompt="a cat", image=tmp_path / "first.png", resolution="64x32",
-                                         num_frames=9, seed=1))
+    plan = backend.validate(
+        VideoRequest(prompt="a cat", image=tmp_path / "first.png", resolution="64x32", num_frames=9, seed=1)
+    )
     assert plan.operation == "image-to-video"
     output = await backend.run(plan, RunContext(out_path=tmp_path / "i2v.mp4"))
     assert output.extra["pipeline"] == "LTXImageToVideoPipeline"
@@ -62,24 +71,40 @@ async def test_ltx_image_to_video_starts_from_the_image(tiny_models: dict[str, P
     assert (info.width, info.height, info.num_frames) == (64, 32, 9)
 
 
-async def test_ltx_first_and_last_frame(tiny_models: dict[str, Path], shared_executor: InProcessExecutor,
-                                        tmp_path: Path) -> None:
+async def test_ltx_first_and_last_frame(
+    tiny_models: dict[str, Path], shared_executor: InProcessExecutor, tmp_path: Path
+) -> None:
     Image.new("RGB", (64, 32), (220, 30, 30)).save(tmp_path / "first.png")
     Image.new("RGB", (64, 32), (30, 30, 220)).save(tmp_path / "last.png")
     backend = make_backend(tiny_models["ltx"], shared_executor)
-    plan = backend.validate(VideoRequest(prompt="a cat", image=tmp_path / "first.png",
-                                         last_frame=tmp_path / "last.png", resolution="64x32", num_frames=9, seed=1))
+    plan = backend.validate(
+        VideoRequest(
+            prompt="a cat",
+            image=tmp_path / "first.png",
+            last_frame=tmp_path / "last.png",
+            resolution="64x32",
+            num_frames=9,
+            seed=1,
+        )
+    )
     output = await backend.run(plan, RunContext(out_path=tmp_path / "flf.mp4"))
     assert output.extra["pipeline"] == "LTXConditionPipeline"
     assert _frames(tmp_path / "flf.mp4").shape == (9, 32, 64, 3)
 
 
-async def test_unknown_extra_is_reported_and_steps_come_from_extra(tiny_models: dict[str, Path],
-                                                                   shared_executor: InProcessExecutor,
-                                                                   tmp_path: Path) -> None:
+async def test_unknown_extra_is_reported_and_steps_come_from_extra(
+    tiny_models: dict[str, Path], shared_executor: InProcessExecutor, tmp_path: Path
+) -> None:
     backend = make_backend(tiny_models["wan"], shared_executor)
-    plan = backend.validate(VideoRequest(prompt="a dog", resolution="32x32", num_frames=5, seed=2,
-                                         extra={"num_inference_steps": 1, "motion_bucket_id": 3, "height": 64}))
+    plan = backend.validate(
+        VideoRequest(
+            prompt="a dog",
+            resolution="32x32",
+            num_frames=5,
+            seed=2,
+            extra={"num_inference_steps": 1, "motion_bucket_id": 3, "height": 64},
+        )
+    )
     output = await backend.run(plan, RunContext(out_path=tmp_path / "x.mp4"))
     assert output.extra["steps"] == 1
     assert any("extra.motion_bucket_id ignored: WanPipeline does not take it" in w for w in output.warnings)

@@ -74,8 +74,14 @@ def test_svd_is_image_only_and_ignores_the_negative_prompt(tmp_path: Path) -> No
     from PIL import Image
 
     Image.new("RGB", (1024, 576), (10, 80, 160)).save(tmp_path / "in.png")
-    p = backend.validate(VideoRequest(image=tmp_path / "in.png", negative_prompt="blur", num_frames=20,
-                                      model="stabilityai/stable-video-diffusion-img2vid-xt"))
+    p = backend.validate(
+        VideoRequest(
+            image=tmp_path / "in.png",
+            negative_prompt="blur",
+            num_frames=20,
+            model="stabilityai/stable-video-diffusion-img2vid-xt",
+        )
+    )
     assert p.num_frames == 25 and (p.width, p.height) == (1024, 576)
     assert any("negative_prompt ignored" in w for w in p.warnings)
 
