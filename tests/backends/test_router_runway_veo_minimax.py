@@ -1,0 +1,79 @@
+"""Runway, Veo and MiniMax behind the router: fallback on rate limits, one submit per attempt, billing flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reelforge.backends.router import Router
+from reelforge.config import Config
+from reelforge.errors import ContentRejected
+from reelforge.types import VideoRequest
+from tests.fakes.minimax_server import MinimaxFake
+from tests.fakes.runway_server import RunwayFake
+from tests.fakes.scripted import Fault, Sleeper
+from tests.fakes.veo_server import VeoFake
+
+
+@pytest.fixture(scope="module")
+def fakes():
+    with RunwayFake() as runway, VeoFake() as veo, MinimaxFake() as minimax:
+        yield runway, veo, minimax
+
+
+def router_for(data_dir: Path, fakes: tuple, **config: object) -> tuple[Router, Sleeper]:
+    runway, veo, minimax = fakes
+    for fake in fakes:
+        fake.reset()
+    fast = {"poll_interval_s": 0.01, "timeout_s": 20}
+    cfg = Config.from_dict(
+        {
+            "data_dir": str(data_dir),
+            "retry": {"max_attempts": 2, "base_delay_s": 0.01, "max_delay_s": 5},
+            "backends": {
+                "runway": {"api_key": runway.api_key, "base_url": runway.url, **fast},
+                "veo": {"api_key": veo.api_key, "base_url": f"{veo.url}/v1beta", **fast},
+                "minimax": {"api_key": minimax.api_key, "base_url": minimax.url, **fast},
+            },
+            **config,
+        }
+    )
+    sleeper = Sleeper()
+    return Router(cfg, sleep=sleeper), sleeper
+
+
+async def test_rate_limited_runway_is_retried_then_falls_back_to_minimax(fakes, data_dir):
+    runway, _, minimax = fakes
+    router, sleeper = router_for(data_dir, fakes, default_backend="runway", fallback=["minimax"])
+    runway.submit_faults += [Fault(429, {"error": "Too many requests"}, {"Retry-After": "3"})] * 2
+    try:
+        result = await router.generate(VideoRequest(prompt="a lighthouse", backend="runway", duration_s=6))
+    finally:
+        await router.aclose()
+    assert result.backend == "minimax" and result.path.exists() and result.width == 64
+    assert sleeper.waits == [3.0]  # the router honoured Retry-After once, then moved on
+    assert len(runway.server.seen("POST", "/v1/")) == 2 and not runway.tasks  # refused submits created nothing
+    assert len(minimax.server.seen("POST", "/v1/video_generation")) == 1
+    attempts = await router.library.ledger.attempts()
+    assert [(a.backend, a.outcome, a.billable) for a in reversed(attempts)] == [
+        ("runway", "failed", False),
+        ("runway", "failed", False),
+        ("minimax", "succeeded", True),
+    ]
+    router.library.close()
+
+
+async def test_veo_safety_filter_is_recorded_as_rejected_and_not_billed(fakes, data_dir):
+    _, veo, _ = fakes
+    router, _ = router_for(data_dir, fakes, default_backend="veo", fallback=["minimax"])
+    veo.states = ["running", "filtered"]
+    try:
+        with pytest.raises(ContentRejected):
+            await router.generate(VideoRequest(prompt="x", backend="veo", duration_s=4))
+    finally:
+        await router.aclose()
+    [attempt] = await router.library.ledger.attempts()
+    assert (attempt.backend, attempt.outcome, attempt.billable) == ("veo", "rejected", False)
+    assert attempt.provider_job_id and len(veo.server.seen("POST", "/v1beta/models/")) == 1
+    router.library.close()
