@@ -1,0 +1,220 @@
+"""Core figures of the generation entry point, printed as a table.
+
+1. Router + ledger overhead per ``agenerate`` over a no-op backend (one that copies a pre-made tiny MP4):
+   the wall time of ``await reelforge.api.agenerate(...)`` minus the backend's own time, and the same
+   minus the asset store's time (probe, checksum, thumbnail, sidecar, row) to isolate router + ledger.
+2. Cache-hit latency: the same request with an explicit seed, after a first call stored it.
+3. Procedural render speed at 1280x720, 24 fps, 5 s, as a ratio to a plain ffmpeg ``testsrc2`` encode of
+   the same size, length and encoder settings (same preset, CRF, profile), run alternately in this script.
+
+    python benchmarks/bench_core.py            # full
+    python benchmarks/bench_core.py --quick    # fewer iterations
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from reelforge.backends.base import Backend, Plan, RunContext, RunOutput
+from reelforge.backends.procedural import ProceduralBackend
+from reelforge.backends.procedural_graph import encode_args
+from reelforge.backends.registry import register_backend
+from reelforge.media import run_ffmpeg
+from reelforge.types import ModelSpec, VideoRequest
+
+PROMPTS = ("a paper boat on a rainy street", "golden sunset over a calm ocean", "a robot dancing in a neon city")
+
+
+class NoopBackend(Backend):
+    """Writes a pre-made tiny MP4 at once and times itself."""
+
+    name = "bench-noop"
+    kind = "builtin"
+    description = "benchmark backend: copies a pre-made clip"
+    clip: ClassVar[Path]
+    spent: ClassVar[list[float]] = []
+
+    def models(self) -> list[ModelSpec]:
+        return [ModelSpec(name="noop", operations=("text-to-video",), any_size=True, max_duration_s=60)]
+
+    async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
+        t0 = time.perf_counter()
+        shutil.copyfile(self.clip, ctx.out_path)
+        out = RunOutput(actual_usd=0.0, billable=False, extra={"seed": plan.seed or 0})
+        type(self).spent.append(time.perf_counter() - t0)
+        return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed_add(store: Any, sink: list[float]) -> None:
+    """Wrap ``store.add`` so the time spent storing each asset is recorded."""
+    original = store.add
+
+    async def add(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            sink.append(time.perf_counter() - t0)
+
+    store.add = add
+
+
+async def make_clip(path: Path) -> None:
+    await run_ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc2=s=64x36:r=24", "-filter_complex", "[0:v]null[v]", *encode_args(12, 24, path)]
+    )
+
+
+async def bench_router(root: Path, n: int) -> tuple[list[float], list[float], list[float]]:
+    from reelforge import api
+    from reelforge.config import Config
+
+    NoopBackend.clip = root / "tiny.mp4"
+    await make_clip(NoopBackend.clip)
+    register_backend(NoopBackend.name, NoopBackend)
+    config = Config.from_dict({"data_dir": str(root / "data"), "default_backend": NoopBackend.name})
+    router = api.router_for(config)
+    stored: list[float] = []
+    timed_add(router.library.assets, stored)
+    total: list[float] = []
+    warmup = 5
+    for i in range(n + warmup):
+        request = VideoRequest(prompt=f"overhead probe {i}", backend=NoopBackend.name, resolution="64x36")
+        t0 = time.perf_counter()
+        await api.agenerate(request, config=config)
+        total.append(time.perf_counter() - t0)
+    spent = NoopBackend.spent
+    overhead = [t - s for t, s in zip(total[warmup:], spent[warmup:], strict=True)]
+    routing = [o - a for o, a in zip(overhead, stored[warmup:], strict=True)]
+    hits: list[float] = []
+    request = VideoRequest(prompt="a paper boat", backend="procedural", resolution="160x90", duration_s=1, seed=7)
+    first = await api.agenerate(request, config=config)
+    for _ in range(max(10, n // 3)):
+        t0 = time.perf_counter()
+        again = await api.agenerate(request, config=config)
+        hits.append(time.perf_counter() - t0)
+        assert again.cached and again.path == first.path
+    await router.aclose()
+    router.library.close()
+    return overhead, routing, hits
+
+
+async def timed(job: Callable[[], Awaitable[Any]]) -> float:
+    t0 = time.perf_counter()
+    await job()
+    return time.perf_counter() - t0
+
+
+async def bench_render(root: Path, rounds: int) -> tuple[list[float], list[float], list[float]]:
+    backend = ProceduralBackend()
+    frames, fps = 120, 24.0
+    base = ["-f", "lavfi", "-i", f"testsrc2=s=1280x720:r={fps:g}", "-filter_complex", "[0:v]null[v]"]
+    ours: list[float] = []
+    ref: list[float] = []
+    ratios: list[float] = []
+    for i in range(rounds):
+        prompt = PROMPTS[i % len(PROMPTS)]
+        plan = backend.validate(VideoRequest(prompt=prompt, resolution="1280x720", fps=fps, duration_s=5, seed=i))
+        assert plan.num_frames == frames
+
+        async def render(plan: Plan = plan) -> None:
+            await backend.run(plan, RunContext(out_path=root / "procedural.mp4"))
+
+        async def reference() -> None:
+            await run_ffmpeg(
+                [
+                    *base,
+                    *encode_args(
+                        frames, fps, root / "testsrc2.mp4", preset=backend.config.preset, crf=backend.config.crf
+                    ),
+                ]
+            )
+
+        pair = (render, reference) if i % 2 == 0 else (reference, render)  # alternate who goes first
+        first, second = [await timed(job) for job in pair]
+        r, b = (first, second) if i % 2 == 0 else (second, first)
+        ours.append(r)
+        ref.append(b)
+        ratios.append(r / b)
+    return ours, ref, ratios
+
+
+def row(name: str, median: str, p95: str, target: str, n: int) -> str:
+    return f"| {name:<52} | {median:>10} | {p95:>10} | {target:>8} | {n:>4} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    args = parser.parse_args()
+    n, rounds = (40, 3) if args.quick else (200, 7)
+    with tempfile.TemporaryDirectory(prefix="reelforge-bench-") as tmp:
+        root = Path(tmp)
+        overhead, routing, hits = asyncio.run(bench_router(root, n))
+        ours, ref, ratios = asyncio.run(bench_render(root, rounds))
+    ms = lambda v: f"{v * 1000:.2f} ms"  # noqa: E731
+    print(row("metric", "median", "p95", "target", 0).replace("    0 |", "    n |"))
+    print("|" + "|".join("-" * w for w in (54, 12, 12, 10, 6)) + "|")
+    print(
+        row(
+            "router + ledger overhead per generate",
+            ms(statistics.median(routing)),
+            ms(pct(routing, 0.95)),
+            "< 2 ms",
+            len(routing),
+        )
+    )
+    print(
+        row(
+            "  same, including the asset store (probe, thumbnail)",
+            ms(statistics.median(overhead)),
+            ms(pct(overhead, 0.95)),
+            "-",
+            len(overhead),
+        )
+    )
+    print(
+        row(
+            "cache-hit latency (same request, explicit seed)",
+            ms(statistics.median(hits)),
+            ms(pct(hits, 0.95)),
+            "< 20 ms",
+            len(hits),
+        )
+    )
+    print(
+        row(
+            "procedural 1280x720 24fps 5s / testsrc2 encode",
+            f"{statistics.median(ratios):.2f}x",
+            f"{max(ratios):.2f}x max",
+            "< 1.5x",
+            len(ratios),
+        )
+    )
+    print(row("  procedural render time", f"{statistics.median(ours):.2f} s", f"{max(ours):.2f} s", "-", len(ours)))
+    print(
+        row(
+            "  testsrc2 encode time (same encoder settings)",
+            f"{statistics.median(ref):.2f} s",
+            f"{max(ref):.2f} s",
+            "-",
+            len(ref),
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
