@@ -155,6 +155,8 @@ class MinimaxBackend(HostedBackend):
         elif plan.operation == T2V and plan.aspect_ratio != "16:9":
             plan.warnings.append(f"aspect_ratio {plan.aspect_ratio} snapped to 16:9 (MiniMax text-to-video is 16:9)")
             plan.aspect_ratio = "16:9"
+        if plan.extra.pop("generate_audio", None):
+            plan.warnings.append("generate_audio ignored: MiniMax video is silent")
         short = min(spec.resolutions[plan.resolution])
         plan.width, plan.height = size_for(short, plan.aspect_ratio, 2)
         return plan
