@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from importlib.metadata import entry_points
 from typing import Any
@@ -23,14 +24,20 @@ BUILTINS: dict[str, str] = {
     "diffusers": "reelforge.backends.diffusers:DiffusersBackend",
 }
 _registered: dict[str, type[Backend] | str] = {}
+_classes: dict[str, type[Backend]] = {}
+_failed: dict[str, BackendUnavailable] = {}
 
 
 def register_backend(name: str, target: type[Backend] | str) -> None:
     """Register a backend class (or "module:Class") under ``name``; later registrations win."""
     _registered[name] = target
+    _classes.pop(name, None)
+    _failed.pop(name, None)
 
 
+@functools.cache
 def _entry_point_targets() -> dict[str, str]:
+    """Third-party backends (read once per process: scanning installed packages is slow)."""
     return {ep.name: ep.value for ep in entry_points(group="reelforge.backends")}
 
 
@@ -59,11 +66,21 @@ _EXTRAS = {"diffusers": "local", "vertex": "google"}
 
 
 def backend_class(name: str) -> type[Backend]:
+    if name in _classes:
+        return _classes[name]
+    if name in _failed:
+        raise _failed[name]
     target: type[Backend] | str | None = _registered.get(name) or _entry_point_targets().get(name) \
         or BUILTINS.get(name)
     if target is None:
         raise BackendUnavailable(f"unknown backend {name!r}; known: {', '.join(backend_names())}")
-    return target if isinstance(target, type) else _import(target, name)
+    try:
+        cls = target if isinstance(target, type) else _import(target, name)
+    except BackendUnavailable as exc:
+        _failed[name] = exc  # a missing optional dependency stays missing for this process
+        raise
+    _classes[name] = cls
+    return cls
 
 
 def create_backend(name: str, config: dict[str, Any] | Any | None = None) -> Backend:
