@@ -188,7 +188,14 @@ class VeoBackend(HostedBackend):
         """Google takes image bytes inline: a URL input is downloaded first (not billable, retried by caller)."""
         if ref.url is None:
             return ref.read_bytes()
-        response = await client.get(ref.url)
+        try:
+            response = await client.get(ref.url)
+        except httpx.TransportError as exc:  # nothing was submitted yet: safe to retry
+            raise ProviderError(
+                f"{self.name} could not fetch the input {ref.field} ({type(exc).__name__})",
+                retryable=True,
+                submitted=False,
+            ) from None
         raise_for_status(response, who=f"{self.name} input {ref.field}")
         return response.content
 
