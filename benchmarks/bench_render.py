@@ -26,10 +26,8 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).resolve()
-WORDS = (
-    "the quick brown fox jumps over the lazy dog while seven bright rivers carry paper boats "
-    "down to a quiet sea and every small wave writes a story on the sand"
-).split()
+_TEXT = "the quick brown fox jumps over the lazy dog while seven bright rivers carry paper boats down to a quiet sea"
+WORDS = _TEXT.split(" ")
 
 
 def ffmpeg() -> str:
