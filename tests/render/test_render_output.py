@@ -6,6 +6,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 from reelforge.render import (
     Captions,
@@ -151,3 +152,25 @@ async def test_awkward_inputs_render_to_spec(media: dict[str, Path], tmp_path: P
     assert g[bottom].mean() > 180 and g[top].mean() < 60
     g = exif.astype(float).mean(axis=2)
     assert g[top].mean() > 180 and g[bottom].mean() < 60
+
+
+async def test_long_timelines_stream_groups_into_one_encoder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from reelforge.render import render as render_mod
+
+    monkeypatch.setattr(render_mod, "GROUP_SCENES", 2)
+    colors = ["#FF0000", "#0000FF", "#00FF00", "#FFFFFF", "#000000"]
+    scenes = [
+        Scene(
+            duration_s=1.0,
+            visual=ColorVisual(color=c),
+            transition=Transition(kind="fade", duration_s=0.4) if i else None,
+        )
+        for i, c in enumerate(colors)
+    ]
+    tl = Timeline(output=OutputSpec(width=64, height=64, fps=25, quality="draft"), scenes=scenes)
+    res = await render_timeline(tl, tmp_path / "long.mp4")
+    assert res.num_frames == 125 and abs(res.duration_s - 5.0) < 0.05
+    mean = [f.reshape(-1, 3).mean(axis=0) for f in frames_at(res.path, [0.9, 1.2, 1.7, 2.2, 2.7, 3.7, 4.7])]
+    assert mean[0][0] > 200 and 60 < mean[1][0] < 200 and mean[2][2] > 200  # red, crossfade, blue
+    assert 60 < mean[3][1] < 200 and mean[4][1] > 200  # crossfade across the group boundary, green
+    assert mean[5].min() > 200 and mean[6].max() < 50  # white, black

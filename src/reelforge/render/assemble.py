@@ -17,9 +17,9 @@ INLINE_GRAPH_MAX = 60_000  # longer graphs go through a file (-/filter_complex)
 
 @dataclass
 class Plan:
-    argv: list[str]
+    argv: list[str]  # the encoding process
+    producers: list[list[str]]  # processes feeding it raw frames, in order (empty: one process)
     total_frames: int
-    scene_frames: list[tuple[int, int]]  # (first frame, frame count) per scene
     graph: str
     warnings: list[str] = field(default_factory=list)
 
@@ -41,34 +41,50 @@ def frame_layout(timeline: Timeline) -> tuple[list[int], list[int], list[int]]:
     return starts, counts, tails
 
 
-def _video(g: Graph, timeline: Timeline, prepared: Prepared, warnings: list[str]) -> tuple[str, list]:
+def _video(
+    g: Graph, timeline: Timeline, prepared: Prepared, warnings: list[str], a: int = 0, b: int | None = None
+) -> str:
+    """Scenes ``a``..``b-1`` as one stream starting at scene ``a``'s first frame not already shown.
+
+    A group ends with the transition into scene ``b`` (so it renders scene ``b``'s first frames);
+    the next group starts scene ``b`` after those frames. With the whole range it is the timeline.
+    """
     w, h = timeline.output.size
     fr = Frame(w, h, timeline.output.fps)
     starts, counts, tails = frame_layout(timeline)
-    for i, c in enumerate(counts):
-        if c <= 0:
-            warnings.append(f"scenes[{i}] is shorter than one frame; dropped")
-    streams = [
-        visual_chain(g, rv, s.fit, counts[i] + tails[i], fr, i, warnings) if counts[i] > 0 else None
-        for i, (rv, s) in enumerate(zip(prepared.visuals, timeline.scenes, strict=True))
-    ]
+    n = len(timeline.scenes)
+    b = n if b is None else b
+    skip0 = tails[a - 1] if a > 0 else 0
+    gstart = starts[a] + skip0
     acc: str | None = None
     pending: list[str] = []
-    for i, st in enumerate(streams):
-        if st is None:
+    for i in range(a, min(b + 1, n)):
+        partial = i == b  # only the frames of the transition into the next group's first scene
+        if counts[i] <= 0 or (partial and not tails[i - 1]):
+            if counts[i] <= 0 and not partial:
+                warnings.append(f"scenes[{i}] is shorter than one frame; dropped")
             continue
-        into = tails[i - 1] if i > 0 else 0
+        rv, sc = prepared.visuals[i], timeline.scenes[i]
+        st = visual_chain(g, rv, sc.fit, counts[i] + tails[i], fr, i, warnings)
+        skip = skip0 if i == a else 0
+        if skip or partial:
+            end = tails[i - 1] if partial else counts[i] + tails[i]
+            st = g.add(st, f"trim=start_frame={skip}:end_frame={end},setpts=PTS-STARTPTS")
+        into = tails[i - 1] if i > a else 0
         if into and (acc or pending):
             base = _concat(g, ([acc] if acc else []) + pending, fr.rate)
-            kind = timeline.scenes[i].transition.kind  # type: ignore[union-attr]
-            acc = g.add(
-                [base, st], f"xfade=transition={kind}:duration={into / fr.fps:.6f}:offset={starts[i] / fr.fps:.6f}"
-            )
+            kind = sc.transition.kind  # type: ignore[union-attr]
+            off = (starts[i] - gstart) / fr.fps
+            acc = g.add([base, st], f"xfade=transition={kind}:duration={into / fr.fps:.6f}:offset={off:.6f}")
             pending = []
         else:
             pending.append(st)
-    video = _concat(g, ([acc] if acc else []) + pending, fr.rate)
-    return video, list(zip(starts, counts, strict=True))
+    return _concat(g, ([acc] if acc else []) + pending, fr.rate)
+
+
+def groups(timeline: Timeline, size: int) -> list[tuple[int, int]]:
+    n = len(timeline.scenes)
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
 
 
 def _concat(g: Graph, parts: list[str], rate: str) -> str:
@@ -76,6 +92,49 @@ def _concat(g: Graph, parts: list[str], rate: str) -> str:
         return parts[0]
     # concat emits microsecond timestamps; xfade needs both inputs on the same 1/fps time base
     return g.add(parts, f"concat=n={len(parts)}:v=1:a=0,settb=1/({rate})")
+
+
+def _graph_args(g: Graph, workdir: Path, name: str) -> list[str]:
+    script = g.script()
+    if len(script) <= INLINE_GRAPH_MAX:
+        return ["-filter_complex", script]
+    path = workdir / f"{name}.txt"
+    path.write_text(script, encoding="utf-8")
+    return ["-/filter_complex", str(path)]
+
+
+def _output(
+    g: Graph,
+    video: str,
+    timeline: Timeline,
+    prepared: Prepared,
+    encoder: Encoder,
+    out: Path,
+    *,
+    captions: Path | None,
+    fontsdir: Path | None,
+    loudness: Loudness | None,
+    workdir: Path,
+) -> list[str]:
+    """Burn captions, mix and normalise audio, encode: the argv of the one encoding process."""
+    if captions is not None:
+        opts = f"filename={escape_value(str(captions))}"
+        if fontsdir is not None:
+            opts += f":fontsdir={escape_value(str(fontsdir))}"
+        video = g.add(video, f"subtitles={opts},format=yuv420p")
+    g.add(video, "setsar=1", "vout")
+    mix = mix_chain(g, timeline, prepared.narration, prepared.music)
+    normalize = normalize_chain(g, mix, timeline, loudness)
+    g.chains[-1] = g.chains[-1].removesuffix(f"[{normalize}]") + "[aout]"
+    spec = timeline.output
+    total = round(timeline.duration_s * spec.fps)
+    return [
+        *g.input_args(), *_graph_args(g, workdir, "graph"), "-map", "[vout]", "-map", "[aout]",
+        *encoder.args, "-r", fps_str(spec.fps), "-frames:v", str(total),
+        "-c:a", "aac", "-b:a", f"{spec.audio_bitrate_k}k", "-ar", "48000", "-ac", "2",
+        "-movflags", "+faststart", "-map_metadata", "-1", "-metadata", f"title={timeline.title or ''}",
+        "-f", "mp4", str(out),
+    ]  # fmt: skip
 
 
 def build(
@@ -89,55 +148,97 @@ def build(
     loudness: Loudness | None,
     workdir: Path,
 ) -> Plan:
+    """One process: every visual decoded and composed inside the encoding filtergraph."""
     g = Graph()
     warnings: list[str] = []
-    video, layout = _video(g, timeline, prepared, warnings)
-    if captions is not None:
-        opts = f"filename={escape_value(str(captions))}"
-        if fontsdir is not None:
-            opts += f":fontsdir={escape_value(str(fontsdir))}"
-        video = g.add(video, f"subtitles={opts},format=yuv420p")
-    g.add(video, "setsar=1", "vout")
-    mix = mix_chain(g, timeline, prepared.narration, prepared.music)
-    normalize = normalize_chain(g, mix, timeline, loudness)
-    g.chains[-1] = g.chains[-1].removesuffix(f"[{normalize}]") + "[aout]"
-    script = g.script()
-    if len(script) > INLINE_GRAPH_MAX:
-        path = workdir / "graph.txt"
-        path.write_text(script, encoding="utf-8")
-        graph_args = ["-/filter_complex", str(path)]
-    else:
-        graph_args = ["-filter_complex", script]
-    spec = timeline.output
-    total = round(timeline.duration_s * spec.fps)
-    argv = [
-        *g.input_args(),
-        *graph_args,
-        "-map",
-        "[vout]",
-        "-map",
-        "[aout]",
-        *encoder.args,
-        "-r",
-        fps_str(spec.fps),
-        "-frames:v",
-        str(total),
-        "-c:a",
-        "aac",
-        "-b:a",
-        f"{spec.audio_bitrate_k}k",
-        "-ar",
-        "48000",
-        "-ac",
-        "2",
-        "-movflags",
-        "+faststart",
-        "-map_metadata",
-        "-1",
-        "-metadata",
-        f"title={timeline.title or ''}",
+    video = _video(g, timeline, prepared, warnings)
+    argv = _output(
+        g,
+        video,
+        timeline,
+        prepared,
+        encoder,
+        out,
+        captions=captions,
+        fontsdir=fontsdir,
+        loudness=loudness,
+        workdir=workdir,
+    )
+    return Plan(
+        argv=argv,
+        producers=[],
+        total_frames=round(timeline.duration_s * timeline.output.fps),
+        graph=g.script(),
+        warnings=warnings,
+    )
+
+
+def build_chunked(
+    timeline: Timeline,
+    prepared: Prepared,
+    encoder: Encoder,
+    out: Path,
+    *,
+    fifo: Path,
+    group_size: int,
+    captions: Path | None,
+    fontsdir: Path | None,
+    loudness: Loudness | None,
+    workdir: Path,
+) -> Plan:
+    """Long timelines: groups of scenes composed by short-lived processes, one after the other,
+    streaming raw frames through ``fifo`` into the one encoding process. Memory stays that of one
+    group however long the timeline; nothing is encoded twice.
+    """
+    warnings: list[str] = []
+    producers = []
+    for k, (a, b) in enumerate(groups(timeline, group_size)):
+        g = Graph()
+        video = _video(g, timeline, prepared, warnings, a, b)
+        g.add(video, "format=yuv420p", "vout")
+        producers.append(
+            [
+                *g.input_args(),
+                *_graph_args(g, workdir, f"group{k}"),
+                "-map",
+                "[vout]",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "yuv420p",
+                str(fifo),
+            ]
+        )
+    w, h = timeline.output.size
+    g = Graph()
+    k = g.input(
         "-f",
-        "mp4",
-        str(out),
-    ]
-    return Plan(argv=argv, total_frames=total, scene_frames=layout, graph=script, warnings=warnings)
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "-video_size",
+        f"{w}x{h}",
+        "-framerate",
+        fps_str(timeline.output.fps),
+        "-i",
+        str(fifo),
+    )
+    argv = _output(
+        g,
+        f"{k}:v",
+        timeline,
+        prepared,
+        encoder,
+        out,
+        captions=captions,
+        fontsdir=fontsdir,
+        loudness=loudness,
+        workdir=workdir,
+    )
+    return Plan(
+        argv=argv,
+        producers=producers,
+        total_frames=round(timeline.duration_s * timeline.output.fps),
+        graph=g.script(),
+        warnings=warnings,
+    )

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..media import atomic_path, atomic_write_text, probe, run_ffmpeg
 from ..types import CancelToken, ProgressCallback, report
 from . import audio
-from .assemble import build
+from .assemble import Plan, build, build_chunked
 from .captions import write_captions
 from .encode import choose_encoder
 from .fonts import link_fonts
 from .inputs import GenerateFn, prepare
 from .result import RenderResult
 from .timeline import Timeline
+
+GROUP_SCENES = 8  # scenes per composing process on long timelines (bounds memory)
 
 
 async def render_timeline(
@@ -63,16 +67,20 @@ async def render_timeline(
         report(on_progress, 0.08, "rendering")
         t2 = time.perf_counter()
         with atomic_path(out) as tmp:
-            plan = build(
-                timeline, prepared, encoder, tmp, captions=caps.ass, fontsdir=fontsdir, loudness=loud, workdir=workdir
-            )
+            kw = {"captions": caps.ass, "fontsdir": fontsdir, "loudness": loud, "workdir": workdir}
+            if len(timeline.scenes) > GROUP_SCENES and hasattr(os, "mkfifo"):
+                fifo = workdir / "frames.yuv"
+                os.mkfifo(fifo)
+                plan = build_chunked(timeline, prepared, encoder, tmp, fifo=fifo, group_size=GROUP_SCENES, **kw)
+            else:
+                fifo = None
+                plan = build(timeline, prepared, encoder, tmp, **kw)
             warnings += plan.warnings
-            await run_ffmpeg(
-                plan.argv,
-                total_s=timeline.duration_s,
-                cancel=cancel,
-                on_progress=lambda f: report(on_progress, 0.08 + 0.88 * f, "rendering"),
-            )
+
+            def progress(f: float) -> None:
+                report(on_progress, 0.08 + 0.88 * f, "rendering")
+
+            await _run(plan, fifo, timeline.duration_s, progress, cancel)
         timings["encode_s"] = time.perf_counter() - t2
         report(on_progress, 0.97, "finishing")
         result = await _finish(timeline, out, caps, encoder.name, warnings, plan.argv, timings, t0)
@@ -154,6 +162,36 @@ async def _finish(
     }
     atomic_write_text(result.sidecar, json.dumps(sidecar, indent=2, ensure_ascii=False))  # type: ignore[arg-type]
     return result
+
+
+async def _run(
+    plan: Plan, fifo: Path | None, total_s: float, progress: Callable[[float], None], cancel: CancelToken | None
+) -> None:
+    if fifo is None:
+        await run_ffmpeg(plan.argv, total_s=total_s, on_progress=progress, cancel=cancel)
+        return
+    # Holding the FIFO open read-write keeps a writer on it between producers, so the encoder sees
+    # one continuous stream and EOF only once the last producer is done and this end is closed.
+    keep = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    encoder = asyncio.create_task(run_ffmpeg(plan.argv, total_s=total_s, on_progress=progress, cancel=cancel))
+
+    async def produce() -> None:
+        try:
+            for argv in plan.producers:
+                await run_ffmpeg(argv, cancel=cancel)
+        finally:
+            os.close(keep)
+
+    producers = asyncio.create_task(produce())
+    try:
+        done, _ = await asyncio.wait({encoder, producers}, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # re-raise the first failure
+        await asyncio.gather(encoder, producers)
+    finally:
+        for task in (encoder, producers):
+            task.cancel()
+        await asyncio.gather(encoder, producers, return_exceptions=True)
 
 
 def render_timeline_sync(timeline: Timeline, out_path: str | Path, **kwargs: Any) -> RenderResult:
