@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ def run_once(cores: int, resolution: int) -> dict:
 
         env = {**os.environ, "OMP_NUM_THREADS": str(cores)}
         start = time.perf_counter()
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, tmp, str(Path(tmp) / "demo.mp4"), str(resolution)],
             capture_output=True,
@@ -54,11 +56,15 @@ def run_once(cores: int, resolution: int) -> dict:
             check=False,
         )
         wall = time.perf_counter() - start
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr[-3000:])
             raise SystemExit(f"demo failed with exit code {proc.returncode}")
         data = json.loads(proc.stdout.strip().splitlines()[-1])
         data["wall_s"] = wall
+        data["cpu_s"] = cpu
+        data["load"] = os.getloadavg()[0]
         data["cpus"] = len(cpus) if cpus else os.cpu_count()
         return data
 
@@ -83,7 +89,14 @@ def table(data: dict) -> str:
             lines.append(f"| {'  ' + k:34s} | {v:8.2f} | {v / wall:6.1%} |")
     lines.append(f"| {'total':34s} | {wall:8.2f} | {1:6.1%} |")
     ratio = wall / data["narration_s"]
-    lines += ["", f"total / narration = {ratio:.2f}x  (target <= 1.00x: {'met' if ratio <= 1.0 else 'NOT met'})"]
+    cpu_ratio = data["cpu_s"] / data["cpus"] / data["narration_s"]
+    lines += [
+        "",
+        f"total / narration = {ratio:.2f}x  (target <= 1.00x: {'met' if ratio <= 1.0 else 'NOT met'})",
+        f"CPU time (demo process + ffmpeg) = {data['cpu_s']:.1f} s; / {data['cpus']} cores / narration = "
+        f"{cpu_ratio:.2f}x (the wall ratio an otherwise idle machine could reach with full parallelism)",
+        f"load average while running: {data['load']:.1f}",
+    ]
     return "\n".join(lines)
 
 
