@@ -217,7 +217,7 @@ class HostedBackend(Backend):
             try:
                 with atomic_path(ctx.out_path) as tmp:
                     await self.fetch(result, client, tmp)
-                    info = probe(tmp)
+                    info = await asyncio.to_thread(probe, tmp)
                     if not info.has_video:
                         raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
                 return

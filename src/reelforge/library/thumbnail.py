@@ -1,40 +1,48 @@
-"""One JPEG frame from the middle of a video, at most 320 px on its long side."""
+"""One JPEG frame from the middle of a video, at most 320 px on its long side (PyAV + Pillow, in-process)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from ..errors import GenerationFailed
-from ..media import run_ffmpeg
 
 MAX_SIDE = 320
-_SCALE = (
-    f"scale=w='min({MAX_SIDE},iw)':h='min({MAX_SIDE},ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"
-)
+
+
+def _frame_at(src: Path, at: float):  # type: ignore[no-untyped-def]
+    import av
+
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if at > 0 and stream.time_base:
+            container.seek(int(at / stream.time_base), stream=stream, backward=True)
+        best = None
+        for frame in container.decode(stream):
+            best = frame
+            if frame.time is None or frame.time >= at:
+                break
+        return None if best is None else best.to_image()
+
+
+def write_thumbnail(src: Path, dst: Path, duration_s: float) -> None:
+    for at in (max(0.0, duration_s / 2), 0.0):
+        try:
+            image = _frame_at(src, at)
+        except Exception:
+            image = None
+        if image is None:
+            continue
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+        w, h = image.size
+        image = image.resize((max(2, w - w % 2), max(2, h - h % 2)))
+        image.convert("RGB").save(dst, "JPEG", quality=85)
+        if dst.exists() and dst.stat().st_size > 0:
+            return
+    raise GenerationFailed(f"no frame could be read for the thumbnail of {src}", stage="library")
 
 
 async def make_thumbnail(src: Path, dst: Path, duration_s: float) -> None:
-    """Write the thumbnail of ``src`` to ``dst``; seek to the middle, falling back to the first frame."""
-    for at in (max(0.0, duration_s / 2), 0.0):
-        args = [
-            "-ss",
-            f"{at:.3f}",
-            "-i",
-            str(src),
-            "-frames:v",
-            "1",
-            "-an",
-            "-vf",
-            _SCALE,
-            "-q:v",
-            "4",
-            "-update",
-            "1",
-            "-f",
-            "image2",
-            str(dst),
-        ]
-        await run_ffmpeg(args)
-        if dst.exists() and dst.stat().st_size > 0:
-            return
-    raise GenerationFailed(f"ffmpeg wrote no thumbnail frame for {src}", stage="library")
+    """Write the thumbnail of ``src`` to ``dst``; the middle frame, falling back to the first."""
+    await asyncio.to_thread(write_thumbnail, src, dst, duration_s)
