@@ -185,15 +185,24 @@ async def test_image_to_video_covers_the_frame_without_stretching(backend: Proce
             assert f[:, :, 1].max() < 200, "a stretched still would show the green bands"
 
 
-async def test_image_to_video_applies_exif_orientation(backend: ProceduralBackend, tmp_path: Path) -> None:
+def _rotated_jpeg() -> bytes:
     im = Image.new("RGB", (400, 200), (255, 0, 0))
     im.paste((0, 0, 255), (200, 0, 400, 200))  # stored: red left, blue right
     exif = Image.Exif()
     exif[0x0112] = 6  # display rotated 90 degrees clockwise: red on top, blue below
     buf = io.BytesIO()
     im.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def test_portrait_phone_photo_gives_a_portrait_plan(backend: ProceduralBackend) -> None:
+    plan = backend.validate(VideoRequest(image=_rotated_jpeg(), resolution="480p"))
+    assert (plan.aspect_ratio, plan.width, plan.height) == ("9:16", 480, 854)
+
+
+async def test_image_to_video_applies_exif_orientation(backend: ProceduralBackend, tmp_path: Path) -> None:
     out = tmp_path / "rot.mp4"
-    await render(backend, out, image=buf.getvalue(), resolution="90x180", seed=1)
+    await render(backend, out, image=_rotated_jpeg(), resolution="90x180", seed=1)
     f = frames(out)[0]
     assert f[15, 45][0] > 200 and f[15, 45][2] < 60
     assert f[165, 45][2] > 200 and f[165, 45][0] < 60

@@ -57,6 +57,8 @@ def _check_image(field: str, data: bytes, max_bytes: int) -> tuple[str, int, int
         with Image.open(io.BytesIO(data)) as im:
             im.load()
             w, h = im.size
+            if im.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF orientation turns it 90 degrees on display
+                w, h = h, w
     except UnidentifiedImageError:
         return "not an image (unrecognised format)"
     except Exception as exc:
