@@ -171,3 +171,11 @@ async def test_voiceover_silent_corrupt_and_real(tmp_path: Path) -> None:
     )
     assert result.tts == "voiceover" and result.timing_source == "whisper" and result.music is None
     assert abs(result.narration_s - seg.duration_s) < 0.05
+
+
+async def test_a_scene_duration_longer_than_its_speech_is_held(tmp_path: Path) -> None:
+    text = '{"scenes": [{"text": "Short line.", "duration": 4}, {"text": "Next line."}]}'
+    render = RecordingRender()
+    result = await run_short(ShortRequest(script_text=text), fast_config(), data_dir=tmp_path, render=render)
+    assert 3.6 <= result.scenes[1].start_s <= 4.0
+    assert render.timelines[0].scenes[0].duration_s >= 3.6

@@ -80,6 +80,11 @@ async def narrate(
         spans[scene][1] = t
         last_of_scene = n + 1 == len(jobs) or jobs[n + 1][0] != scene
         pause = TAIL_S if n + 1 == len(jobs) else (scene_pause_s if last_of_scene else sentence_pause_s)
+        wished = script.scenes[scene].duration_s
+        if last_of_scene and wished and wished - (t - spans[scene][0]) > pause:
+            # a scene asked to last longer than its speech holds a longer pause (and its picture)
+            pause = wished - (t - spans[scene][0])
+            spans[scene][1] = t + pause - scene_pause_s
         pieces.append(np.zeros(int(pause * rate), np.float32))
         t += int(pause * rate) / rate
         if on_sentence:
