@@ -10,7 +10,16 @@ import pytest
 
 from reelforge.backends.base import RunContext
 from reelforge.backends.vertex import VertexBackend
-from reelforge.errors import AuthError, Cancelled, ContentRejected, InvalidRequest, ProviderError, RateLimited
+from reelforge.errors import (
+    AuthError,
+    Cancelled,
+    ContentRejected,
+    GenerationFailed,
+    InvalidRequest,
+    ProviderError,
+    RateLimited,
+    Timeout,
+)
 from reelforge.media import probe
 from reelforge.types import VideoRequest
 from tests.fakes.scripted import Fault, Sleeper, tiny_png
@@ -165,10 +174,29 @@ async def test_submit_faults(fake, sa_file, tmp_path):
     assert err2.value.submitted is None and len(submits(fake)) == 2
 
 
-async def test_poll_500_is_retried_and_tokens_never_leak(fake, sa_file, tmp_path):
+async def test_submit_500_failed_operation_and_slow_operation(fake, sa_file, tmp_path):
     backend = make(fake, sa_file)
+    fake.submit_faults.append(Fault(500, google_error(500, "Internal error.", "INTERNAL")))
+    with pytest.raises(ProviderError) as err:
+        await run(backend, VideoRequest(prompt="x"), tmp_path)
+    assert err.value.status == 500 and len(submits(fake)) == 1
+    fake.states = ["running", {"done": True, "error": {"code": 13, "message": "Video generation failed."}}]
+    with pytest.raises(GenerationFailed):
+        await run(backend, VideoRequest(prompt="x"), tmp_path)
+    fake.states = ["running"]
+    with pytest.raises(Timeout):
+        await run(make(fake, sa_file, timeout_s=0.3), VideoRequest(prompt="x"), tmp_path, sleep=Sleeper(real_s=0.02))
+
+
+async def test_poll_429_and_500_are_retried_and_tokens_never_leak(fake, sa_file, tmp_path):
+    backend = make(fake, sa_file)
+    fake.poll_faults.append(
+        Fault(429, google_error(429, "Quota exceeded.", "RESOURCE_EXHAUSTED"), {"Retry-After": "2"})
+    )
     fake.poll_faults.append(Fault(500, google_error(500, "Internal error.", "INTERNAL")))
-    _, out = await run(backend, VideoRequest(prompt="x"), tmp_path)
+    sleeper = Sleeper()
+    _, out = await run(backend, VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
+    assert 2.0 <= sleeper.waits[0] <= 2.2 and len(submits(fake)) == 1
     token = fake.tokens[0]
     fake.poll_faults.append(Fault(400, google_error(400, f"bad token {token}", "INVALID_ARGUMENT")))
     with pytest.raises(InvalidRequest) as err:
