@@ -259,3 +259,23 @@ async def test_already_cancelled_never_starts(backend: ProceduralBackend, tmp_pa
     with pytest.raises(Cancelled):
         await backend.run(plan, RunContext(out_path=tmp_path / "x.mp4", cancel=token))
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_through_the_router_the_random_seed_is_reported_and_an_explicit_one_cached(data_dir: Path) -> None:
+    from reelforge.backends.router import Router
+    from reelforge.config import Config
+
+    router = Router(Config.from_dict({"data_dir": str(data_dir)}))
+    try:
+        request = VideoRequest(prompt="lanterns over a river", resolution="160x90", duration_s=0.5)
+        result = await router.generate(request)
+        assert result.backend == "procedural" and isinstance(result.seed, int) and not result.cached
+        assert (result.width, result.height, result.num_frames) == (160, 90, 12)
+        again = request.model_copy(update={"seed": result.seed})
+        first = await router.generate(again)
+        assert not first.cached and frame_hashes(first.path) == frame_hashes(result.path)
+        hit = await router.generate(again)
+        assert hit.cached and hit.path == first.path
+    finally:
+        await router.aclose()
+        router.library.close()
