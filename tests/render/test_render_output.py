@@ -158,6 +158,7 @@ async def test_long_timelines_stream_groups_into_one_encoder(monkeypatch: pytest
     from reelforge.render import render as render_mod
 
     monkeypatch.setattr(render_mod, "GROUP_SCENES", 2)
+    monkeypatch.setattr(render_mod, "SINGLE_PROCESS_MAX_SCENES", 2)
     colors = ["#FF0000", "#0000FF", "#00FF00", "#FFFFFF", "#000000"]
     scenes = [
         Scene(

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InvalidRequest
 from ..media import ProbeResult, probe
@@ -81,6 +82,7 @@ def check_image(path: Path, workdir: Path, index: int) -> Path:
             fmt = im.format or "?"
             orientation = im.getexif().get(0x0112, 1)
             if fmt in _FFMPEG_IMAGES and orientation in (0, 1) and im.mode in _PLAIN_MODES:
+                im.draft(im.mode, (max(1, im.width // 8), max(1, im.height // 8)))  # JPEG: decode small
                 im.load()  # decodes fully: catches truncated files
                 return path
             im.load()
@@ -119,14 +121,29 @@ async def prepare(
     if cancel is not None:
         cancel.raise_if_cancelled("prepare")
 
+    # each file is checked once however often it is used, two at a time (bounded memory)
+    limit = asyncio.Semaphore(2)
+    checked: dict[tuple[str, str], asyncio.Task[Any]] = {}
+
+    def once(kind: str, path: Path, fn: Callable[..., Any], *args: Any) -> asyncio.Task[Any]:
+        key = (kind, str(path))
+        if key not in checked:
+
+            async def run() -> Any:
+                async with limit:
+                    return await asyncio.to_thread(fn, path, *args)
+
+            checked[key] = asyncio.ensure_future(run())
+        return checked[key]
+
     async def one(i: int) -> ReadyVisual:
         v = timeline.scenes[i].visual
         if isinstance(v, GeneratedVisual):
             v = ClipVisual(path=generated[i], fill=v.fill)
         if isinstance(v, ClipVisual):
-            return ReadyVisual(v, probe=await asyncio.to_thread(check_clip, v.path))
+            return ReadyVisual(v, probe=await once("clip", v.path, check_clip))
         if isinstance(v, ImageVisual):
-            return ReadyVisual(v, image=await asyncio.to_thread(check_image, v.path, workdir, i))
+            return ReadyVisual(v, image=await once("image", v.path, check_image, workdir, i))
         return ReadyVisual(v)
 
     results = await asyncio.gather(*(one(i) for i in range(len(timeline.scenes))), return_exceptions=True)

@@ -23,7 +23,8 @@ from .inputs import GenerateFn, prepare
 from .result import RenderResult
 from .timeline import Timeline
 
-GROUP_SCENES = 8  # scenes per composing process on long timelines (bounds memory)
+SINGLE_PROCESS_MAX_SCENES = 8  # longer timelines are composed in groups (memory stays flat)
+GROUP_SCENES = 3  # scenes per composing process on those
 
 
 async def render_timeline(
@@ -68,7 +69,7 @@ async def render_timeline(
         t2 = time.perf_counter()
         with atomic_path(out) as tmp:
             kw = {"captions": caps.ass, "fontsdir": fontsdir, "loudness": loud, "workdir": workdir}
-            if len(timeline.scenes) > GROUP_SCENES and hasattr(os, "mkfifo"):
+            if len(timeline.scenes) > SINGLE_PROCESS_MAX_SCENES and hasattr(os, "mkfifo"):
                 fifo = workdir / "frames.yuv"
                 os.mkfifo(fifo)
                 plan = build_chunked(timeline, prepared, encoder, tmp, fifo=fifo, group_size=GROUP_SCENES, **kw)
