@@ -164,10 +164,10 @@ def main() -> None:
     inputs = make_inputs(work / "inputs", total)
     rows = []
     runs = [("a", "reelforge", 1), ("c", "ffmpeg", 1)]
-    if not args.skip_moviepy:
-        runs.insert(1, ("b", "moviepy", 1))
     if not args.skip_long:
         runs.append(("a-long", "reelforge", 10 if not args.quick else 6))
+    if not args.skip_moviepy:  # last: by far the slowest
+        runs.append(("b", "moviepy", 1))
     for tag, worker, repeat in runs:
         sp = spec(inputs, total * repeat, size, repeat)
         sp_path = work / f"spec-{tag}.json"
