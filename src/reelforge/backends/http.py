@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 from typing import Any
@@ -13,9 +14,26 @@ from ..errors import AuthError, InvalidRequest, ProviderError, RateLimited, Reel
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
-def new_client(**kwargs: Any) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=limits, follow_redirects=True, **kwargs)
+class GatedClient(httpx.AsyncClient):
+    """An AsyncClient that admits at most ``max_in_flight`` requests into its connection pool at once.
+
+    httpcore scans its whole request queue and every pooled connection for each request it assigns, so
+    hundreds of concurrent jobs polling through one client cost O(n^2); queueing them here is O(1).
+    """
+
+    def __init__(self, *, max_in_flight: int = 32, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._gate = asyncio.Semaphore(max_in_flight)
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        async with self._gate:
+            return await super().send(request, **kwargs)
+
+
+def new_client(max_connections: int = 32, **kwargs: Any) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return GatedClient(max_in_flight=max_connections, timeout=DEFAULT_TIMEOUT, limits=limits,
+                       follow_redirects=True, **kwargs)
 
 
 def _retry_info_delay(response: httpx.Response) -> float | None:

@@ -197,6 +197,8 @@ class Router:
                 return await self._attempts(backend, plan, estimate, request, key, notes, started,
                                             on_progress, cancel, resume_job_id if first else None)
             except FALLBACK_ERRORS as exc:
+                if isinstance(exc, ProviderError) and exc.submitted is None:
+                    raise  # the answer to a submit was lost: a job may exist that we cannot see; never pay twice
                 last = exc
                 cool = exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else None
                 self._cool(name, cool or self.config.retry.cooldown_s)
