@@ -19,6 +19,21 @@ from .types import CancelToken, Cost, JobStatus, ModelSpec, VideoRequest, VideoR
 
 __version__ = "0.1.0"
 
+_LAZY = {  # the studio pulls in TTS and rendering: imported on first use
+    "make_short": "reelforge.shorts.api",
+    "amake_short": "reelforge.shorts.api",
+    "ShortRequest": "reelforge.shorts.request",
+    "ShortResult": "reelforge.shorts.request",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'reelforge' has no attribute {name!r}")
+
 __all__ = [
     "AuthError",
     "BackendUnavailable",
@@ -35,12 +50,16 @@ __all__ = [
     "ProviderError",
     "RateLimited",
     "ReelforgeError",
+    "ShortRequest",
+    "ShortResult",
     "Timeout",
     "VideoRequest",
     "VideoResult",
     "__version__",
     "agenerate",
+    "amake_short",
     "aresume",
     "estimate",
     "generate",
+    "make_short",
 ]
