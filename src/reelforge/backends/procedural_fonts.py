@@ -72,13 +72,13 @@ def find_font(text: str = "", bundled_dir: Path = BUNDLED_DIR) -> Path | None:
 
     Blocking (reads font files, may run ``fc-match``): call it from a worker thread in async code.
     """
-    candidates: list[Path] = list(bundled_fonts(bundled_dir))
+    sample = text or "A"
+    for path in bundled_fonts(bundled_dir):
+        if covers(path, sample):
+            return path
     fc = _fc_match(text)
-    if fc is not None:
-        candidates.append(fc)
-    candidates.extend(p for p in DEJAVU if p.is_file())
-    for path in candidates:
-        if covers(path, text or "A"):
+    for path in ([fc] if fc is not None else []) + [p for p in DEJAVU if p.is_file()]:
+        if covers(path, sample):
             return path
     return None
 
