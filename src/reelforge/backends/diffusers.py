@@ -108,7 +108,7 @@ class DiffusersBackend(Backend):
             source = self._source(name, read=True)
         except BackendUnavailable as exc:
             raise InvalidRequest({"model": exc.message}) from None
-        return spec_for(name, source.pipeline_class, source.variant)
+        return spec_for(name, source.pipeline_class, source.variant, source.trained_frames)
 
     def configured(self) -> tuple[bool, str | None]:
         """Whether torch and diffusers import, and (when ready) which device runs the models."""

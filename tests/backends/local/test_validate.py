@@ -125,3 +125,9 @@ def test_config_is_checked() -> None:
         create_backend("diffusers", {"memory": "lots"})
     backend = create_backend("diffusers", {"memory": "group_offload", "dtype": "bfloat16"})
     assert backend.kind == "local" and backend.default_model == WAN
+
+
+def test_cogvideox_takes_the_length_its_transformer_was_trained_at(tiny_models: dict[str, Path]) -> None:
+    p = plan(str(tiny_models["cogvideox"]), resolution="32x32", num_frames=12)
+    assert p.num_frames == 9 and p.fps == 8  # the tiny transformer's sample_frames is 9 (real CogVideoX: 49)
+    assert any("snapped" in w for w in p.warnings)

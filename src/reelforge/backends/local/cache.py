@@ -73,7 +73,7 @@ class PipelineCache:
     def __contains__(self, key: object) -> bool:
         return key in self._entries
 
-    def keys(self) -> list[tuple[str, ...]]:
+    def loaded_keys(self) -> list[tuple[str, ...]]:
         return list(self._entries)
 
     def get(self, key: tuple[str, ...]) -> CacheEntry | None:

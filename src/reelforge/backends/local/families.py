@@ -220,13 +220,24 @@ def detect_variant(pipeline_class: str, index: dict[str, Any], configs: dict[str
     return None
 
 
-def spec_for(name: str, pipeline_class: str, variant: str | None = None) -> ModelSpec:
+def frame_rule(family: Family, trained_frames: int | None = None) -> FrameRule:
+    """The family's frame rule; CogVideoX takes the length its transformer was trained at (``sample_frames``)."""
+    if family.key.startswith("cogvideox") and trained_frames:
+        return FrameRule(
+            allowed=(trained_frames,) if family.key == "cogvideox" else (trained_frames, 2 * trained_frames - 1)
+        )
+    return family.frame_rule
+
+
+def spec_for(
+    name: str, pipeline_class: str, variant: str | None = None, trained_frames: int | None = None
+) -> ModelSpec:
     """The ``ModelSpec`` for model ``name`` whose pipeline class is ``pipeline_class``."""
     family = family_for(pipeline_class, variant)
     if family is None:
         raise KeyError(pipeline_class)
     _, operations, last_frame = PIPELINES[pipeline_class]
-    rule = family.frame_rule
+    rule = frame_rule(family, trained_frames)
     max_frames = max(rule.allowed) if rule.allowed else rule.max_frames
     min_frames = min(rule.allowed) if rule.allowed else rule.min_frames
     return ModelSpec(

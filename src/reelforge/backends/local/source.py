@@ -24,6 +24,7 @@ class ModelSource:
     variant: str | None = None
     folder: Path | None = None  # the user's own folder; None for a Hub repo id (loaded through the Hub cache)
     index: dict[str, Any] = field(default_factory=dict)
+    trained_frames: int | None = None  # the clip length the transformer was trained at, where its config says
 
     @property
     def load_target(self) -> str:
@@ -95,6 +96,7 @@ def locate(model: str, *, cache_dir: str | None = None, allow_download: bool = T
         if (folder / part / "config.json").is_file()
     }
     variant = detect_variant(pipeline_class, index, configs)
+    trained = configs.get("transformer", {}).get("sample_frames") if pipeline_class.startswith("CogVideoX") else None
     if variant is None and model in KNOWN_MODELS:
         variant = KNOWN_MODELS[model][1]
     if family_for(pipeline_class, variant) is None:
@@ -108,6 +110,7 @@ def locate(model: str, *, cache_dir: str | None = None, allow_download: bool = T
         variant=variant,
         folder=folder.resolve() if local else None,
         index=index,
+        trained_frames=int(trained) if isinstance(trained, int) else None,
     )
 
 
