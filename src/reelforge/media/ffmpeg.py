@@ -65,9 +65,18 @@ def has_filter(name: str, exe: str | None = None) -> bool:
     return re.search(rf"^\s*\S+\s+{re.escape(name)}\s", _filters(exe or ffmpeg_exe()), re.M) is not None
 
 
+_GENERIC = ("Task finished with error", "Terminating thread", "Could not open encoder before EOF",
+            "Nothing was written", "Conversion failed", "Error while filtering", "Error reinitializing filters",
+            "Error opening output file", "Error opening output files", "frame=", "size=")
+
+
 def _reason(stderr: str, lines: int = 6) -> str:
-    tail = [ln for ln in stderr.strip().splitlines() if ln.strip()][-lines:]
-    return " | ".join(tail)
+    all_lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
+    # the root cause is usually the first specific error line, before the generic shutdown chatter
+    specific = [ln for ln in all_lines if not any(g in ln for g in _GENERIC)
+                and any(k in ln.lower() for k in ("error", "invalid", "no such", "unable", "failed", "not "))]
+    tail = all_lines[-lines:]
+    return " | ".join(dict.fromkeys([*specific[:3], *tail]))
 
 
 async def run_ffmpeg(
