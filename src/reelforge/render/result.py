@@ -22,7 +22,7 @@ class RenderResult(BaseModel):
     font: str | None = None  # family libass was given for the captions
     font_file: Path | None = None
     encoder: str = "libx264"
-    loudness_lufs: float | None = None  # measured by the first loudnorm pass
-    true_peak_db: float | None = None
+    loudness_lufs: float | None = None  # integrated, measured from the written file (ebur128)
+    true_peak_db: float | None = None  # true peak (dBTP) of the written file
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
