@@ -147,10 +147,8 @@ class DiffusersBackend(Backend):
         return plan
 
     # -- running -------------------------------------------------------------------------------------
-    async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
-        self.require_configured()
-        ctx.cancel.raise_if_cancelled("load")
-        ctx.progress(0.0, f"locating {plan.model}")
+    async def make_job(self, plan: Plan, ctx: RunContext) -> tuple[GenerationJob, list[str]]:
+        """The executor's job for ``plan`` (model located, input images loaded), and warnings about it."""
         source = await asyncio.to_thread(self._source, plan.model, read=True)
         family = family_for(source.pipeline_class, source.variant)
         assert family is not None
@@ -162,18 +160,17 @@ class DiffusersBackend(Backend):
         keyframes = [(await self._image(ref, plan, ctx), idx) for ref, idx in self._keyframes(plan)]
         run_class = choose_pipeline(source, family, plan.operation, "last_frame" in images, bool(keyframes))
         call, warnings = plan_call(plan, family, run_class, images, keyframes)
+        cfg = self.config
         for key in ("num_inference_steps", "guidance_scale"):
-            value = getattr(self.config, key)
+            value = getattr(cfg, key)
             if value is not None and key not in plan.extra:
                 call[key] = value
-        seed = plan.seed if plan.seed is not None else secrets.randbelow(2**31)
-        cfg = self.config
         job = GenerationJob(
             source=source,
             family=family,
             run_class=run_class,
             call=call,
-            seed=seed,
+            seed=plan.seed if plan.seed is not None else secrets.randbelow(2**31),
             device=cfg.device,
             dtype=cfg.dtype,
             memory=cfg.memory,
@@ -185,6 +182,14 @@ class DiffusersBackend(Backend):
             allow_download=cfg.allow_download,
             user_keys=tuple(k for k in plan.extra if k != "keyframes"),
         )
+        return job, warnings
+
+    async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
+        self.require_configured()
+        ctx.cancel.raise_if_cancelled("load")
+        ctx.progress(0.0, f"locating {plan.model}")
+        job, warnings = await self.make_job(plan, ctx)
+        source, seed, cfg = job.source, job.seed, self.config
 
         def on_event(event: GenerationEvent) -> None:
             if event.stage == "denoise" and event.total:
@@ -233,6 +238,9 @@ class DiffusersBackend(Backend):
         out: list[tuple[MediaRef, int]] = []
         problems: dict[str, str] = {}
         for i, item in enumerate(plan.extra.get("keyframes") or []):
+            if not isinstance(item, dict) or "image" not in item:
+                problems[f"extra.keyframes[{i}]"] = 'each keyframe is {"image": path, "frame_index": n}'
+                continue
             ref = resolve_input(f"extra.keyframes[{i}]", item["image"], kind="image", problems=problems)
             index = int(item.get("frame_index", item.get("frame", 0)))
             if ref is not None and 0 <= index < plan.num_frames:

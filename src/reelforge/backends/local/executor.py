@@ -233,9 +233,8 @@ class InProcessExecutor:
             torch.cuda.reset_peak_memory_stats(torch.device(device))
         started = time.perf_counter()
         interrupted = False
-        try:
-            with torch.inference_mode():
-                out = pipe(**kwargs, generator=generator, output_type="np", callback_on_step_end=on_step)
+        try:  # the pipeline's own __call__ runs under torch.no_grad
+            out = pipe(**kwargs, generator=generator, output_type="np", callback_on_step_end=on_step)
         except _Interrupted:
             interrupted = True
         except Exception as exc:
@@ -257,7 +256,6 @@ class InProcessExecutor:
         }
         if device.startswith("cuda"):
             info["peak_memory_bytes"] = int(torch.cuda.max_memory_allocated(torch.device(device)))
-        _free(pipe, device, memory)
         return GenerationOutput(frames=np.asarray(frames), info=info, notes=notes)
 
 
