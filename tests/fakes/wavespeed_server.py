@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import socket
 import sys
+import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -121,7 +122,8 @@ class FakeWavespeed(FakeProvider):
 
     async def stats(self, request: Request) -> Response:
         polls = [j.polls for j in self.jobs.values()]
-        return JSONResponse({"jobs": len(self.jobs), "counts": dict(self.counts), "polls": polls})
+        cpu_s = time.process_time()  # this process's CPU time, so a benchmark can report the fake's share
+        return JSONResponse({"jobs": len(self.jobs), "counts": dict(self.counts), "polls": polls, "cpu_s": cpu_s})
 
 
 def main() -> None:  # pragma: no cover - used by benchmarks/bench_hosted.py

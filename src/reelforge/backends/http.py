@@ -7,11 +7,67 @@ import email.utils
 import time
 from typing import Any
 
+import httpcore
 import httpx
 
 from ..errors import AuthError, InvalidRequest, ProviderError, RateLimited, ReelforgeError
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+class _FairPool(httpcore.AsyncConnectionPool):
+    """httpcore's pool with a fair, linear request assignment (for HTTP/1.1 pools).
+
+    httpcore 1.0 hands every queued request to the first idle connection, even one already promised to
+    another request that has not started yet: all but one then fail with ConnectionNotAvailable and
+    retry, so a burst of n requests costs O(n^2) attempts; it also counts idle connections once per idle
+    connection and polls every idle socket on every assignment. Here each idle connection is promised
+    once, only the connection about to be used is checked for a server-side close, and the scan stops
+    when nothing is free.
+    """
+
+    def _assign_requests_to_connections(self) -> list[Any]:
+        closing: list[Any] = []
+        self._connections = [c for c in self._connections if not c.is_closed()]
+        idle = [c for c in self._connections if c.is_idle()]
+        keep = self._max_keepalive_connections
+        while keep is not None and len(idle) > keep:  # surplus idle connections
+            surplus = idle.pop(0)
+            self._connections.remove(surplus)
+            closing.append(surplus)
+        promised = {id(r.connection) for r in self._requests if r.connection is not None}
+        for pool_request in [r for r in self._requests if r.is_queued()]:
+            origin = pool_request.request.url.origin
+            chosen = None
+            for connection in list(self._connections):
+                if id(connection) in promised or not connection.can_handle_request(origin):
+                    continue
+                if not connection.is_available():
+                    continue
+                if connection.has_expired():  # keep-alive ran out, or the server closed it
+                    self._connections.remove(connection)
+                    closing.append(connection)
+                    continue
+                chosen = connection
+                break
+            if chosen is None:
+                if len(self._connections) >= self._max_connections:
+                    spare = next((c for c in self._connections if c.is_idle() and id(c) not in promised), None)
+                    if spare is None:
+                        break  # every connection is busy or promised: the rest wait for a release
+                    self._connections.remove(spare)
+                    closing.append(spare)
+                chosen = self.create_connection(origin)
+                self._connections.append(chosen)
+            pool_request.assign_to_connection(chosen)
+            promised.add(id(chosen))
+        return closing
+
+
+def _fair_pool_fits(pool: Any) -> bool:
+    """Only swap in ``_FairPool`` for the httpcore pool layout it was written against (HTTP/1.1 only)."""
+    names = ("_requests", "_connections", "_max_connections", "_max_keepalive_connections", "_http2")
+    return type(pool) is httpcore.AsyncConnectionPool and all(hasattr(pool, n) for n in names) and not pool._http2
 
 
 class GatedClient(httpx.AsyncClient):
@@ -24,6 +80,9 @@ class GatedClient(httpx.AsyncClient):
     def __init__(self, *, max_in_flight: int = 32, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._gate = asyncio.Semaphore(max_in_flight)
+        pool = getattr(self._transport, "_pool", None)
+        if _fair_pool_fits(pool):
+            pool.__class__ = _FairPool
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
         async with self._gate:
@@ -32,8 +91,9 @@ class GatedClient(httpx.AsyncClient):
 
 def new_client(max_connections: int = 32, **kwargs: Any) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return GatedClient(max_in_flight=max_connections, timeout=DEFAULT_TIMEOUT, limits=limits,
-                       follow_redirects=True, **kwargs)
+    return GatedClient(
+        max_in_flight=max_connections, timeout=DEFAULT_TIMEOUT, limits=limits, follow_redirects=True, **kwargs
+    )
 
 
 def _retry_info_delay(response: httpx.Response) -> float | None:
@@ -91,20 +151,21 @@ def raise_for_status(response: httpx.Response, *, who: str, secret_env: str | No
         raise RateLimited(f"{who} rate limit: {text}", retry_after=retry_after_seconds(response))
     if status in (400, 404, 405, 409, 413, 422):
         raise InvalidRequest({"provider": f"{who} rejected the request ({status}): {text}"})
-    raise ProviderError(f"{who} error {status}: {text}", retryable=status >= 500 or status == 408,
-                        status=status, submitted=True)
+    raise ProviderError(
+        f"{who} error {status}: {text}", retryable=status >= 500 or status == 408, status=status, submitted=True
+    )
 
 
-async def send(client: httpx.AsyncClient, method: str, url: str, *, who: str, secret_env: str | None = None,
-               **kwargs: Any) -> httpx.Response:
+async def send(
+    client: httpx.AsyncClient, method: str, url: str, *, who: str, secret_env: str | None = None, **kwargs: Any
+) -> httpx.Response:
     """Send one request; translate transport errors. ``submitted`` on the error says whether it arrived."""
     try:
         response = await client.request(method, url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise ProviderError(f"{who} unreachable: {type(exc).__name__}", retryable=True, submitted=False) from None
     except httpx.TransportError as exc:  # sent, but the answer was lost: it may have arrived
-        raise ProviderError(f"{who} connection lost: {type(exc).__name__}", retryable=True,
-                            submitted=None) from None
+        raise ProviderError(f"{who} connection lost: {type(exc).__name__}", retryable=True, submitted=None) from None
     raise_for_status(response, who=who, secret_env=secret_env)
     return response
 
