@@ -147,7 +147,7 @@ def run_plain(pipe: Any, job: Any, device: str) -> Any:
 async def bench_one(model: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
     """Alternate plain and reelforge calls on the same loaded, placed pipeline; medians of each."""
     device = args.device
-    cfg = {"model": model, "device": device, "memory": mode, "num_inference_steps": args.steps}
+    cfg = {"model": model, "device": device, "memory": mode, "num_inference_steps": args.steps, "dtype": args.dtype}
     if args.vae_tiling is not None:
         cfg["vae_tiling"] = args.vae_tiling
     executor = InProcessExecutor(PipelineCache(max_models=1))
@@ -240,6 +240,7 @@ async def main() -> None:
         "group_offload,auto (default: none on CPU, all on CUDA)",
     )
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--dtype", default="auto", choices=["auto", "bfloat16", "float16", "float32"])
     p.add_argument("--size", default=None, help="WxH (default: 64x64 tiny, 832x480 otherwise)")
     p.add_argument("--frames", type=int, default=None, help="frames (default: 17 tiny, 81 otherwise)")
     p.add_argument("--steps", type=int, default=None, help="denoising steps (default: 4 tiny, 10 otherwise)")
