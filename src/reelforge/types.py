@@ -159,12 +159,19 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
         self._callbacks: list[Callable[[], None]] = []
+        self._waiters: set[Callable[[], None]] = set()
 
     def cancel(self) -> None:
-        if self._event.is_set():
-            return
-        self._event.set()
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._event.set()
+            waiters = list(self._waiters)
+        for wake in waiters:
+            with contextlib.suppress(Exception):  # a closed loop must not break cancellation
+                wake()
         for cb in list(self._callbacks):
             with contextlib.suppress(Exception):  # a callback must not break cancellation
                 cb()
@@ -183,14 +190,35 @@ class CancelToken:
             raise Cancelled(f"cancelled during {stage}" if stage else "cancelled", stage=stage)
 
     async def wait(self, timeout: float) -> bool:
-        """Sleep up to ``timeout`` seconds; return True early if cancelled."""
-        step = 0.05
-        remaining = timeout
-        while remaining > 0:
-            if self.cancelled:
+        """Sleep up to ``timeout`` seconds; return True early if cancelled (from any thread or task).
+
+        One timer and one future per wait: ``cancel()`` wakes it through the loop's thread-safe call.
+        """
+        if self.cancelled:
+            return True
+        if timeout <= 0:
+            return False
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+
+        def settle() -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(settle)
+
+        with self._lock:
+            if self._event.is_set():
                 return True
-            await asyncio.sleep(min(step, remaining))
-            remaining -= step
+            self._waiters.add(wake)
+        timer = loop.call_later(timeout, settle)
+        try:
+            await woken
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._waiters.discard(wake)
         return self.cancelled
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import socket
 import sys
 import time
@@ -136,8 +137,26 @@ def main() -> None:  # pragma: no cover - used by benchmarks/bench_hosted.py
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
     fake = FakeWavespeed(latency_s=args.latency)
-    config = uvicorn.Config(fake.app, log_level="warning", lifespan="off", backlog=4096, timeout_keep_alive=60)
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    # Lean serving, so the fake's own CPU stays small beside the client's: the C parser and loop when
+    # installed, no access log.
+    lean = {name: name for name in ("httptools", "uvloop") if importlib.util.find_spec(name)}
+    config = uvicorn.Config(
+        fake.app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        backlog=4096,
+        timeout_keep_alive=60,
+        http=lean.get("httptools", "h11"),
+        loop=lean.get("uvloop", "asyncio"),
+    )
+    server = uvicorn.Server(config)
+    factory = config.get_loop_factory()
+    if factory is None:
+        asyncio.run(server.serve(sockets=[sock]))
+    else:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(server.serve(sockets=[sock]))
     sys.exit(0)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import random
 import time
@@ -19,6 +20,7 @@ import httpx
 
 from ..errors import Cancelled, GenerationFailed, ProviderError, RateLimited, ReelforgeError, Timeout
 from ..media import atomic_path, probe
+from ..media.probe import ProbeResult
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
 from .http import is_transient, new_client, send
 
@@ -157,13 +159,14 @@ class HostedBackend(Backend):
                     await ctx.on_submitted(job_id)
             try:
                 result = await self._wait(job_id, plan, client, ctx)
-                await self._download(job_id, result, plan, client, ctx)
+                info = await self._download(job_id, result, plan, client, ctx)
             except Cancelled:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.cancel(job_id, client), 10)
                 raise
             return RunOutput(provider_job_id=job_id, actual_usd=result.actual_usd,
-                             billable=True if result.billable is None else result.billable)
+                             billable=True if result.billable is None else result.billable,
+                             extra={"probe": info})  # the library stores the file without probing it again
         finally:
             if own:
                 await client.aclose()
@@ -210,7 +213,8 @@ class HostedBackend(Backend):
             await self._sleep(ctx, delay)
 
     async def _download(self, job_id: str, result: PollResult, plan: Plan, client: httpx.AsyncClient,
-                        ctx: RunContext) -> None:
+                        ctx: RunContext) -> ProbeResult:
+        """Fetch the video to ``ctx.out_path`` and verify it; returns the probe of the written file."""
         cfg: Any = self.config
         ctx.progress(0.92, f"{self.name}: downloading")
         for attempt in range(1, cfg.max_download_attempts + 1):
@@ -220,7 +224,7 @@ class HostedBackend(Backend):
                     info = await asyncio.to_thread(probe, tmp)
                     if not info.has_video:
                         raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
-                return
+                return dataclasses.replace(info, path=ctx.out_path)
             except ReelforgeError as exc:
                 expired = getattr(exc, "status", None) in (403, 404, 410)
                 if attempt == cfg.max_download_attempts or not (expired or is_transient(exc)):

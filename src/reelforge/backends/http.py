@@ -90,9 +90,16 @@ class GatedClient(httpx.AsyncClient):
 
 
 def new_client(max_connections: int = 32, **kwargs: Any) -> httpx.AsyncClient:
+    """The shared client for provider calls: aiohttp's pool underneath (httpcore's when aiohttp is missing)."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return GatedClient(
-        max_in_flight=max_connections, timeout=DEFAULT_TIMEOUT, limits=limits, follow_redirects=True, **kwargs
+    try:
+        from .aiohttp_transport import AiohttpTransport
+    except ImportError:  # pragma: no cover - aiohttp is a dependency; keep working without it
+        return GatedClient(
+            max_in_flight=max_connections, timeout=DEFAULT_TIMEOUT, limits=limits, follow_redirects=True, **kwargs
+        )
+    return httpx.AsyncClient(
+        transport=AiohttpTransport(limits), timeout=DEFAULT_TIMEOUT, follow_redirects=True, **kwargs
     )
 
 

@@ -29,6 +29,7 @@ from ..errors import (
     ReelforgeError,
     Timeout,
 )
+from ..media.probe import ProbeResult
 from ..types import CancelToken, Cost, ProgressCallback, VideoRequest, VideoResult
 from .base import Backend, Plan, RunContext, RunOutput
 from .registry import backend_class, create_backend
@@ -273,11 +274,14 @@ class Router:
                      staging: Any) -> VideoResult:
         seed = output.extra.get("seed", plan.seed)
         cost = Cost(estimated_usd=estimate, actual_usd=output.actual_usd, billable=output.billable)
+        probed = output.extra.get("probe")  # the backend's own probe of the file it wrote, if it made one
+        if not (isinstance(probed, ProbeResult) and probed.path == staging):
+            probed = None
         try:
             asset = await self.library.assets.add(
                 staging, kind="video", request=record, backend=backend.name, model=plan.model, seed=seed,
                 cost=cost, provider_job_id=output.provider_job_id, cache_key=key,
-                warnings=[*plan.warnings, *output.warnings], extra={"plan": plan.describe()})
+                warnings=[*plan.warnings, *output.warnings], extra={"plan": plan.describe()}, probed=probed)
         except BaseException as exc:
             staging.unlink(missing_ok=True)
             await self._finish_failed(attempt_id, exc, True)

@@ -26,6 +26,8 @@ from .models import Asset
 from .tables import assets as t
 from .thumbnail import make_thumbnail
 
+_INSERT = t.insert()  # built once: each add only binds values (no per-call statement or cache-key building)
+
 
 def _sha256(path: Path) -> str:
     with path.open("rb") as f:
@@ -78,16 +80,19 @@ class AssetStore:
         cache_key: str | None,
         warnings: list[str],
         extra: dict[str, Any] | None = None,
+        probed: ProbeResult | None = None,
     ) -> Asset:
         """Probe, hash and thumbnail ``src``, then move it into the library with its sidecar and row.
 
         All or nothing: on any failure no file, thumbnail, sidecar or row is left in the library, and a
         staged ``src`` (from ``staging_path``) is deleted; any other ``src`` is left where it was.
+        ``probed``: a ``probe()`` of this very file the caller already made (e.g. the backend verifying its
+        download); it is used instead of probing again.
         """
         src = Path(src)
         thumb_tmp: Path | None = None
         try:
-            info, checksum, size = await asyncio.to_thread(self._inspect, src)
+            info, checksum, size = await asyncio.to_thread(self._inspect, src, probed)
             asset_id = new_id()
             if info.has_video:
                 thumb_tmp = self.staging_path(".jpg")
@@ -127,10 +132,10 @@ class AssetStore:
             raise
         return asset
 
-    def _inspect(self, src: Path) -> tuple[ProbeResult, str, int]:
+    def _inspect(self, src: Path, probed: ProbeResult | None = None) -> tuple[ProbeResult, str, int]:
         if not src.is_file():
             raise InvalidRequest({"src": f"{src} is not a file"})
-        info = probe(src)
+        info = probe(src) if probed is None else probed
         return info, _sha256(src), src.stat().st_size
 
     def _place(self, src: Path, dst: Path) -> bool:
@@ -178,7 +183,7 @@ class AssetStore:
             thumbnail_path=self._rel(asset.thumbnail_path) if asset.thumbnail_path else None,
         )
         with self._engine.begin() as conn:
-            conn.execute(t.insert().values(**row))
+            conn.execute(_INSERT, row)
 
     # ---- read --------------------------------------------------------------------------------------
     def _to_asset(self, row: sa.Row[Any]) -> Asset:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import GenerationFailed
 
 MAX_SIDE = 320
+THREADED_PIXELS = 1920 * 1080
 
 
 def _frame_at(src: Path, at: float):  # type: ignore[no-untyped-def]
@@ -15,7 +16,9 @@ def _frame_at(src: Path, at: float):  # type: ignore[no-untyped-def]
 
     with av.open(str(src)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        cc = stream.codec_context
+        if (cc.width or 0) * (cc.height or 0) >= THREADED_PIXELS:  # threads pay off on large frames only
+            stream.thread_type = "AUTO"
         if at > 0 and stream.time_base:
             container.seek(int(at / stream.time_base), stream=stream, backward=True)
         best = None

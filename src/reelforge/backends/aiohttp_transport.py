@@ -1,0 +1,122 @@
+"""An httpx transport that sends over aiohttp's connection pool.
+
+Backends keep talking to an ``httpx.AsyncClient`` (auth, redirects, timeouts, streaming and the error
+mapping in ``http.py`` stay httpx's); only the wire work moves to aiohttp, whose pool and C HTTP parser
+cost a fraction of httpcore's per request when hundreds of jobs poll through one client. aiohttp's
+exceptions are translated into httpx's where they enter, keeping the one distinction ``send`` relies on:
+``ConnectError``/``ConnectTimeout`` mean the request never left; anything later may have arrived.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+import httpx
+
+CHUNK = 1 << 16
+MAX_HEADER = 1 << 16  # long signed download URLs in Location headers must fit
+
+
+@contextlib.contextmanager
+def map_aiohttp_errors(request: httpx.Request) -> Iterator[None]:
+    """Raise the httpx exception that says as much as aiohttp's does about whether the request arrived."""
+    try:
+        yield
+    except aiohttp.ConnectionTimeoutError as exc:  # waiting for a pool slot or for the TCP/TLS handshake
+        raise httpx.ConnectTimeout(str(exc) or "connect timeout", request=request) from exc
+    except aiohttp.ClientConnectorError as exc:  # refused, DNS, TLS: nothing was sent
+        raise httpx.ConnectError(str(exc) or "connect error", request=request) from exc
+    except aiohttp.SocketTimeoutError as exc:
+        raise httpx.ReadTimeout(str(exc) or "read timeout", request=request) from exc
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
+        raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=request) from exc
+    except aiohttp.ClientResponseError as exc:  # a malformed answer (header too long, bad status line)
+        raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=request) from exc
+    except (aiohttp.InvalidUrlClientError, aiohttp.NonHttpUrlClientError) as exc:
+        raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
+    except (aiohttp.ClientError, OSError) as exc:  # reset or broken pipe mid-request: it may have arrived
+        raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
+    except TimeoutError as exc:
+        raise httpx.ReadTimeout(str(exc) or "timeout", request=request) from exc
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with map_aiohttp_errors(self._request):
+            async for chunk in self._response.content.iter_chunked(CHUNK):
+                yield chunk
+
+    async def aclose(self) -> None:
+        self._response.release()  # back to the pool when fully read, else the connection is closed
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """HTTP/1.1 over one lazily created ``aiohttp.ClientSession`` (it must be made inside the running loop)."""
+
+    def __init__(self, limits: httpx.Limits | None = None, verify: Any = True) -> None:
+        self._limits = limits or httpx.Limits()
+        self._verify = verify
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        limits = self._limits
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0,
+            limit_per_host=0,
+            keepalive_timeout=limits.keepalive_expiry if limits.keepalive_expiry is not None else 5.0,
+            ssl=httpx.create_ssl_context(verify=self._verify),
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies
+            auto_decompress=False,  # httpx decodes Content-Encoding itself
+            trust_env=False,  # httpx mounts its own transports for proxies from the environment
+            timeout=aiohttp.ClientTimeout(total=None),
+            max_line_size=MAX_HEADER,
+            max_field_size=MAX_HEADER,
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._session is None or self._session.closed:
+            self._session = self._open()
+        timeout = request.extensions.get("timeout", {})
+        body = await request.aread()  # bodies here are JSON or in-memory uploads; aiohttp sets the length
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "transfer-encoding"]
+        with map_aiohttp_errors(request):
+            response = await self._session.request(
+                request.method,
+                str(request.url),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,  # httpx follows redirects (and drops auth across origins)
+                compress=None,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeout.get("pool"),
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                ),
+                skip_auto_headers=("Accept-Encoding", "User-Agent", "Accept", "Content-Type"),
+            )
+        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_Body(response, request),
+            request=request,
+            extensions=extensions,
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,106 @@
+"""The shared provider client: aiohttp underneath httpx, and the httpcore fallback's fair pool.
+
+What the backends rely on: JSON bodies, headers and streamed downloads arrive intact; redirects are
+followed; a refused connection is ``submitted=False`` and an answer lost mid-way is ``submitted=None``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from reelforge.backends.aiohttp_transport import AiohttpTransport
+from reelforge.backends.http import GatedClient, new_client, send
+from reelforge.errors import ProviderError
+from tests.fakes.server import FakeServer
+from tests.fakes.video_jobs import DropResponse
+
+BLOB = bytes(range(256)) * 4096  # 1 MiB, streamed in several chunks
+
+
+async def echo(request: Request) -> Response:
+    body = await request.json()
+    return JSONResponse({"got": body, "auth": request.headers.get("authorization"), "query": request.url.query})
+
+
+async def blob(request: Request) -> Response:
+    return Response(BLOB, media_type="video/mp4")
+
+
+async def moved(request: Request) -> Response:
+    return RedirectResponse("/blob", status_code=302)
+
+
+async def drop(request: Request) -> Response:
+    return DropResponse()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    app = Starlette(
+        routes=[
+            Route("/echo", echo, methods=["POST"]),
+            Route("/blob", blob),
+            Route("/moved", moved),
+            Route("/drop", drop, methods=["POST"]),
+        ]
+    )
+    with FakeServer(app) as fake:
+        yield fake
+
+
+async def test_new_client_uses_aiohttp_and_round_trips(server: FakeServer) -> None:
+    async with new_client() as client:
+        assert isinstance(client._transport, AiohttpTransport)
+        r = await send(client, "POST", f"{server.url}/echo?a=1", who="t", json={"x": [1, "é"]},
+                       headers={"Authorization": "Bearer k"})  # fmt: skip
+        assert r.json() == {"got": {"x": [1, "é"]}, "auth": "Bearer k", "query": "a=1"}
+        chunks = []
+        async with client.stream("GET", f"{server.url}/moved") as response:  # redirect, then a streamed body
+            assert response.status_code == 200 and str(response.url).endswith("/blob")
+            chunks = [c async for c in response.aiter_bytes(1 << 18)]
+        assert b"".join(chunks) == BLOB and len(chunks) >= 4
+
+
+async def test_refused_connection_was_not_submitted() -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    async with new_client() as client:
+        with pytest.raises(ProviderError) as err:
+            await send(client, "POST", f"http://127.0.0.1:{port}/echo", who="t", json={})
+    assert err.value.submitted is False and err.value.retryable
+
+
+async def test_answer_lost_midway_may_have_arrived(server: FakeServer) -> None:
+    async with new_client() as client:
+        with pytest.raises(ProviderError) as err:
+            await send(client, "POST", f"{server.url}/drop", who="t", json={})
+        assert err.value.submitted is None
+        r = await send(client, "POST", f"{server.url}/echo", who="t", json={"after": True})  # the pool recovers
+        assert r.json()["got"] == {"after": True}
+
+
+@pytest.mark.parametrize("make", ["aiohttp", "httpcore"])
+async def test_a_burst_of_requests_through_a_small_pool(server: FakeServer, make: str) -> None:
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    client: httpx.AsyncClient = (
+        httpx.AsyncClient(transport=AiohttpTransport(limits))
+        if make == "aiohttp"
+        else GatedClient(max_in_flight=4, limits=limits)
+    )
+    async with client:
+        results = await asyncio.gather(*(client.post(f"{server.url}/echo", json={"i": i}) for i in range(60)))
+        assert [r.json()["got"]["i"] for r in results] == list(range(60))
+        if make == "httpcore":
+            pool = client._transport._pool  # type: ignore[attr-defined]
+            assert type(pool).__name__ == "_FairPool" and len(pool.connections) <= 4
