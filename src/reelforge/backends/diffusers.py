@@ -141,6 +141,9 @@ class DiffusersBackend(Backend):
         size = None if asked_size else exact_size(family, plan.resolution, plan.aspect_ratio)
         if size is not None:  # a tier was asked: use the size the model was trained at
             plan.width, plan.height = size
+        if plan.prompt and not family.prompt:
+            plan.warnings.append(f"prompt ignored: {family.label} takes no prompt (it animates the image)")
+            plan.prompt = None
         if "keyframes" in plan.extra and family.key != "ltx":
             plan.warnings.append(f"extra.keyframes ignored: only LTX-Video takes keyframes, not {family.label}")
             plan.extra.pop("keyframes")

@@ -84,6 +84,10 @@ def test_svd_is_image_only_and_ignores_the_negative_prompt(tmp_path: Path) -> No
     )
     assert p.num_frames == 25 and (p.width, p.height) == (1024, 576)
     assert any("negative_prompt ignored" in w for w in p.warnings)
+    p = backend.validate(
+        VideoRequest(image=tmp_path / "in.png", prompt="slow zoom", model="stabilityai/stable-video-diffusion-img2vid")
+    )
+    assert p.num_frames == 14 and p.prompt is None and any("prompt ignored" in w for w in p.warnings)
 
 
 def test_keyframes_only_for_ltx() -> None:
