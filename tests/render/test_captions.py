@@ -128,3 +128,12 @@ async def test_cjk_captions_use_a_system_noto_font(tmp_path: Path) -> None:
     assert res.font == plan.description and "CJK" in (res.font or "")
     (img,) = frames_at(res.path, [0.9])
     assert _text_pixels(img) > 100
+
+
+async def test_colour_scene_title_is_drawn_in_the_middle(tmp_path: Path) -> None:
+    tl = Timeline(output=OUT, scenes=[Scene(duration_s=1.0, visual=ColorVisual(color="#000000", title="HELLO"))])
+    res = await render_timeline(tl, tmp_path / "title.mp4")
+    (img,) = frames_at(res.path, [0.5])
+    rows = np.nonzero(img.astype(int).mean(axis=2) > 150)[0]
+    assert rows.size > 200 and 640 * 0.4 < rows.mean() < 640 * 0.6
+    assert res.font == "Noto Sans"
