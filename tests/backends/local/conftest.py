@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ["HF_HUB_OFFLINE"] = "1"  # a test that tried to reach the Hub would fail, not download
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 # The heavy imports happen once, at collection, rather than inside the first test that needs them.
@@ -24,6 +23,7 @@ from reelforge.backends.local.tiny import save_tiny
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here runs as if offline: a model not on disk fails with its message, never downloads."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
