@@ -39,7 +39,8 @@ from reelforge.backends.diffusers import DiffusersBackend
 from reelforge.backends.local.cache import PipelineCache
 from reelforge.backends.local.encode import encode_frames
 from reelforge.backends.local.executor import InProcessExecutor
-from reelforge.backends.local.loader import release
+from reelforge.backends.local.loader import import_diffusers, release
+from reelforge.backends.local.pipecall import build_kwargs
 from reelforge.backends.local.tiny import save_tiny, tiny_tokenizer
 from reelforge.types import CancelToken, VideoRequest
 
@@ -139,7 +140,7 @@ def build_wan_full(folder: Path, layers: int | None, device: str) -> Path:
 
 def run_plain(pipe: Any, job: Any, device: str) -> Any:
     """The documented diffusers call: ``pipe(...)`` with a seeded generator, nothing else."""
-    call = {k: v for k, v in job.call.items() if not k.startswith("_")}
+    call, _ = build_kwargs(pipe, job.call, import_diffusers())  # the same arguments our executor passes
     generator = torch.Generator(device=str(getattr(pipe, "_execution_device", device))).manual_seed(job.seed)
     return pipe(**call, generator=generator, output_type="np").frames[0]
 
@@ -152,12 +153,9 @@ async def bench_one(model: str, mode: str, args: argparse.Namespace) -> dict[str
         cfg["vae_tiling"] = args.vae_tiling
     executor = InProcessExecutor(PipelineCache(max_models=1))
     backend = DiffusersBackend(cfg, executor=executor)
-    request = VideoRequest(
-        prompt="a paper boat on a rainy street",
-        resolution=args.size,
-        seed=0,
-        **({"num_frames": args.frames} if args.frames else {}),
-    )
+    rule = backend.model_spec(model).frame_rule
+    frames = rule.snap(args.frames) if rule is not None else args.frames  # e.g. CogVideoX: its one clip length
+    request = VideoRequest(prompt="a paper boat on a rainy street", resolution=args.size, seed=0, num_frames=frames)
     plan = backend.validate(request)
     job, _ = await backend.make_job(plan, RunContext(out_path=Path(args.tmp) / "x.mp4"))
     events: list[Any] = []
