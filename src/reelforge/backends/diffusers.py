@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import io
 import secrets
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from ..errors import BackendUnavailable, InvalidRequest, Timeout
-from ..media.inputs import MediaRef
 from ..types import ModelSpec, VideoRequest
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
 from .local.encode import encode_frames
 from .local.executor import Executor, GenerationEvent, GenerationJob, InProcessExecutor
 from .local.families import KNOWN_MODELS, exact_size, family_for, spec_for
+from .local.images import keyframe_refs, load_image
 from .local.loader import EXTRA_HINT, GiB, pick_device
 from .local.pipecall import choose_pipeline, plan_call
 from .local.source import ModelSource, known_source, locate
@@ -156,11 +155,11 @@ class DiffusersBackend(Backend):
         family = family_for(source.pipeline_class, source.variant)
         assert family is not None
         images = {
-            name: await self._image(ref, plan, ctx)
+            name: await load_image(ref, plan, ctx)
             for name, ref in (("image", plan.image), ("last_frame", plan.last_frame))
             if ref is not None
         }
-        keyframes = [(await self._image(ref, plan, ctx), idx) for ref, idx in self._keyframes(plan)]
+        keyframes = [(await load_image(ref, plan, ctx), idx) for ref, idx in keyframe_refs(plan)]
         run_class = choose_pipeline(source, family, plan.operation, "last_frame" in images, bool(keyframes))
         call, warnings = plan_call(plan, family, run_class, images, keyframes)
         cfg = self.config
@@ -234,52 +233,3 @@ class DiffusersBackend(Backend):
             warnings=[*warnings, *out.notes],
             extra={**out.info, "seed": seed, "model": source.name},
         )
-
-    def _keyframes(self, plan: Plan) -> list[tuple[MediaRef, int]]:
-        from ..media.inputs import resolve_input
-
-        out: list[tuple[MediaRef, int]] = []
-        problems: dict[str, str] = {}
-        for i, item in enumerate(plan.extra.get("keyframes") or []):
-            if not isinstance(item, dict) or "image" not in item:
-                problems[f"extra.keyframes[{i}]"] = 'each keyframe is {"image": path, "frame_index": n}'
-                continue
-            ref = resolve_input(f"extra.keyframes[{i}]", item["image"], kind="image", problems=problems)
-            index = int(item.get("frame_index", item.get("frame", 0)))
-            if ref is not None and 0 <= index < plan.num_frames:
-                out.append((ref, index))
-            elif ref is not None:
-                problems[f"extra.keyframes[{i}]"] = f"frame_index {index} is outside 0-{plan.num_frames - 1}"
-        if problems:
-            raise InvalidRequest(problems)
-        return out
-
-    async def _image(self, ref: MediaRef, plan: Plan, ctx: RunContext) -> Any:
-        """The input as an RGB PIL image, cropped to the plan's aspect ratio and sized to it."""
-        from PIL import Image, ImageOps
-
-        if ref.url is not None:
-            data = await _download(ref.url, ctx)
-        else:
-            data = await asyncio.to_thread(ref.read_bytes)
-        with Image.open(io.BytesIO(data)) as im:
-            return ImageOps.fit(im.convert("RGB"), (plan.width, plan.height), Image.Resampling.LANCZOS)
-
-
-async def _download(url: str, ctx: RunContext) -> bytes:
-    import httpx
-
-    from ..errors import ProviderError
-
-    try:
-        if ctx.http is not None:
-            resp = await ctx.http.get(url, follow_redirects=True)
-        else:
-            async with httpx.AsyncClient(timeout=60) as client:
-                resp = await client.get(url, follow_redirects=True)
-        resp.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise ProviderError(
-            f"could not download the input image {url}: {exc}", retryable=True, submitted=False
-        ) from None
-    return resp.content

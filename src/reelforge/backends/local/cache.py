@@ -63,6 +63,7 @@ class PipelineCache:
         self._on_evict = on_evict
         self._entries: OrderedDict[tuple[str, ...], CacheEntry] = OrderedDict()
         self._lock = threading.RLock()
+        self.run_lock = threading.Lock()  # one generation at a time on the pipelines of this cache
         self.evicted: list[tuple[str, ...]] = []
         self.hits = 0
         self.misses = 0

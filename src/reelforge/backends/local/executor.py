@@ -1,10 +1,8 @@
-"""Run a generation: load (or reuse) the pipeline, call it with progress and cancellation, return frames.
+"""Run a generation in this process: load (or reuse) the pipeline, call it in a worker thread with
+progress and cancellation between steps, return the frames. The event loop is never blocked.
 
-``Executor`` is the seam between the backend and where the model runs. ``InProcessExecutor`` runs it
-in this process, in a worker thread, so the event loop is never blocked. A multi-GPU executor (a
-``torchrun`` subprocess group with xDiT or FastVideo doing sequence parallelism) implements the same
-Protocol: a ``GenerationJob`` holds only plain data (strings, numbers, PIL images) so it can be sent to
-another process, and ``GenerationEvent``s come back. See docs/architecture/local-models.md.
+``InProcessExecutor`` implements the ``Executor`` Protocol of ``job.py`` (the seam for a future
+multi-GPU executor).
 """
 
 from __future__ import annotations
@@ -15,15 +13,14 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from ...errors import Cancelled, GenerationFailed
+from ...errors import Cancelled, GenerationFailed, ReelforgeError
 from ...types import CancelToken
 from .cache import CacheEntry, PipelineCache, shared_cache
-from .families import Family
+from .job import EventCallback, Executor, GenerationEvent, GenerationJob, GenerationOutput
 from .loader import (
     Placement,
     component_bytes,
@@ -41,58 +38,7 @@ from .loader import (
 from .pipecall import build_kwargs, derive_pipeline
 from .source import ModelSource
 
-GiB = 1024**3
-
-
-@dataclass
-class GenerationJob:
-    """Everything one generation needs, as plain data (picklable, for an out-of-process executor)."""
-
-    source: ModelSource
-    family: Family
-    run_class: str  # the pipeline class to call (may be derived from the loaded one, e.g. LTX image-to-video)
-    call: dict[str, Any]  # pipeline arguments: prompt, sizes, frames, steps, PIL images, passthrough extras
-    seed: int
-    device: str = "auto"
-    dtype: str = "auto"
-    memory: str = "auto"
-    vae_tiling: bool | None = None
-    vae_slicing: bool = True
-    gpu_budget_bytes: int | None = None
-    headroom_bytes: int = 3 * GiB
-    cache_dir: str | None = None
-    allow_download: bool = True
-    user_keys: tuple[str, ...] = ()  # call arguments that came from the request's extra (reported if unused)
-
-
-@dataclass
-class GenerationEvent:
-    """Progress from the executor: ``stage`` is load | denoise; ``step``/``total`` count denoising steps."""
-
-    stage: str
-    step: int = 0
-    total: int = 0
-    message: str = ""
-
-
-@dataclass
-class GenerationOutput:
-    frames: np.ndarray  # (F, H, W, 3), floats in [0, 1] or uint8
-    info: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
-EventCallback = Callable[[GenerationEvent], None]
-
-
-class Executor(Protocol):
-    """Where generations run. Implementations: ``InProcessExecutor``; planned: a torchrun subprocess group."""
-
-    async def generate(
-        self, job: GenerationJob, *, on_event: EventCallback, cancel: CancelToken
-    ) -> GenerationOutput: ...
-
-    async def aclose(self) -> None: ...
+__all__ = ["EventCallback", "Executor", "GenerationEvent", "GenerationJob", "GenerationOutput", "InProcessExecutor"]
 
 
 class _Interrupted(Exception):
@@ -104,7 +50,6 @@ class InProcessExecutor:
 
     def __init__(self, cache: PipelineCache | None = None) -> None:
         self.cache = cache if cache is not None else shared_cache()
-        self._run_lock = threading.Lock()
         self._last_latents: weakref.ref[Any] | None = None
 
     def last_latents_alive(self) -> bool:
@@ -135,7 +80,8 @@ class InProcessExecutor:
         def stopped() -> bool:
             return cancel.cancelled or stop.is_set()
 
-        while not self._run_lock.acquire(timeout=0.1):  # one generation at a time per process
+        lock = self.cache.run_lock  # shared by every executor on this cache: one generation at a time
+        while not lock.acquire(timeout=0.1):
             if stopped():
                 raise Cancelled("cancelled while waiting for the model", stage="load")
         try:
@@ -144,7 +90,7 @@ class InProcessExecutor:
                 raise Cancelled("cancelled after loading", stage="load")
             return self._call(job, entry, loaded, notes, emit, stopped)
         finally:
-            self._run_lock.release()
+            lock.release()
 
     def _pipeline(self, job: GenerationJob, emit: EventCallback) -> tuple[CacheEntry, bool, list[str]]:
         device = pick_device(job.device)
@@ -174,7 +120,12 @@ class InProcessExecutor:
         budget = min(x for x in (free, job.gpu_budget_bytes) if x is not None) if free is not None else None
         memory, note = pick_memory(job.memory, device, sizes, budget, job.headroom_bytes)
         placement = Placement(device, dtype, memory, [*notes, *([note] if note else [])])
-        place(pipe, placement)
+        try:
+            place(pipe, placement)
+        except Exception as exc:
+            del pipe
+            release(device)
+            raise _failure(exc, job, "loading") from None
         on_device = total if placement.memory == "none" else 0
         footprint = {device: on_device} if device != "cpu" else {"cpu": total}
         if device != "cpu" and placement.memory != "none":
@@ -266,17 +217,20 @@ def _free(pipe: Any, device: str, memory: str) -> None:
     release(device)
 
 
-def _failure(exc: Exception, job: GenerationJob) -> Exception:
+def _failure(exc: Exception, job: GenerationJob, doing: str = "running") -> Exception:
     torch = import_torch()
     if isinstance(exc, torch.cuda.OutOfMemoryError):
         return GenerationFailed(
-            f"out of GPU memory running {job.source.name}: set backends.diffusers.memory to model_offload or "
+            f"out of GPU memory {doing} {job.source.name}: set backends.diffusers.memory to model_offload or "
             "group_offload, turn on vae_tiling, or ask for fewer frames or a lower resolution",
             stage="generate",
         )
-    if isinstance(exc, Cancelled | GenerationFailed):
+    if isinstance(exc, ReelforgeError):
         return exc
-    return GenerationFailed(f"{job.source.name} failed: {type(exc).__name__}: {str(exc)[:300]}", stage="generate")
+    return GenerationFailed(
+        f"{doing} {job.source.name} failed: {type(exc).__name__}: {str(exc)[:300]}",
+        stage="load" if doing == "loading" else "generate",
+    )
 
 
 def _disk_bytes(source: ModelSource) -> int:
