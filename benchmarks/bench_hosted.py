@@ -32,6 +32,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_data_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
@@ -81,17 +83,18 @@ class Timed:
     def __init__(self, url: str, profiler: cProfile.Profile | None) -> None:
         self.url = url
         self.profiler = profiler
-        self.wall = self.cpu = self.fake_cpu = 0.0
+        self.wall = self.cpu = self.loop_cpu = self.fake_cpu = 0.0
 
     async def run(self, coros: list[Any]) -> list[Any]:
         fake0 = (await asyncio.to_thread(stats, self.url))["cpu_s"]
-        cpu0, t0 = cpu_s(), time.perf_counter()
+        cpu0, loop0, t0 = cpu_s(), time.thread_time(), time.perf_counter()
         if self.profiler:
             self.profiler.enable()
         results = await asyncio.gather(*coros, return_exceptions=True)
         if self.profiler:
             self.profiler.disable()
         self.wall, self.cpu = time.perf_counter() - t0, cpu_s() - cpu0
+        self.loop_cpu = time.thread_time() - loop0  # this runs in the event loop's thread
         self.fake_cpu = (await asyncio.to_thread(stats, self.url))["cpu_s"] - fake0
         return results
 
@@ -126,14 +129,21 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=1.0, help="fake task latency, seconds")
     ap.add_argument("--poll-interval", type=float, default=0.2)
     ap.add_argument("--direct", action="store_true", help="call the backend's run() without the router")
+    ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the client's event loop")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--workdir", help="folder for the temporary data_dir (default: reelforge's data folder)")
     ap.add_argument("--sort", default="tottime", help="profile sort key (tottime, cumulative)")
+    ap.add_argument("--profile-out", help="also write the profile here (pstats format)")
     args = ap.parse_args()
     n = 50 if args.quick else args.jobs
 
     proc, url = start_fake(args.latency)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        # The library lives where reelforge keeps its data by default (the user's data folder), not in the
+        # system temp folder, whose file creation can be much slower (20x on some CI machines).
+        work = Path(args.workdir) if args.workdir else Path(user_data_dir("reelforge")) / "bench"
+        work.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
             cfg = Config.from_dict(
                 {
                     "data_dir": tmp,
@@ -155,7 +165,13 @@ def main() -> None:
             profiler = cProfile.Profile(time.thread_time) if args.profile else None
             timed = Timed(url, profiler)
             coro = direct(n, cfg, Path(tmp), timed) if args.direct else through_router(n, cfg, timed)
-            results = asyncio.run(coro)
+            if args.loop == "uvloop":
+                import uvloop
+
+                with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                    results = runner.run(coro)
+            else:
+                results = asyncio.run(coro)
         seen = stats(url)
     finally:
         proc.terminate()
@@ -167,6 +183,7 @@ def main() -> None:
     submits = seen["counts"].get("submit", 0) - 1
     rows = [
         ("path", "direct backend.run()" if args.direct else "router (api.agenerate + ledger + library)"),
+        ("client event loop", args.loop),
         ("jobs", f"{n} ({len(failures)} failed)"),
         ("submits seen by the fake", str(submits)),
         ("fake task latency", f"{args.latency:g} s"),
@@ -175,6 +192,7 @@ def main() -> None:
         ("wall / latency", f"{timed.wall / args.latency:.2f}  (target < 3; machine load {load:.1f} on {cores} cores)"),
         ("peak RSS", f"{rss_mb():.0f} MB  (target < 300)"),
         ("client CPU (warm-up excluded)", f"{timed.cpu:.2f} s = {1000 * timed.cpu / n:.2f} ms per job"),
+        ("  of which event-loop thread", f"{timed.loop_cpu:.2f} s = {1000 * timed.loop_cpu / n:.2f} ms per job"),
         ("fake server CPU", f"{timed.fake_cpu:.2f} s = {1000 * timed.fake_cpu / n:.2f} ms per job"),
         (
             "polls per job",
@@ -188,6 +206,8 @@ def main() -> None:
         print(f"{key.ljust(width)} | {value}")
     if failures:
         print("first failure:", repr(failures[0]))
+    if profiler and args.profile_out:
+        profiler.dump_stats(args.profile_out)
     if profiler:
         buf = io.StringIO()
         pstats.Stats(profiler, stream=buf).sort_stats(args.sort).print_stats(25)

@@ -19,6 +19,8 @@ def _frame_at(src: Path, at: float):  # type: ignore[no-untyped-def]
         cc = stream.codec_context
         if (cc.width or 0) * (cc.height or 0) >= THREADED_PIXELS:  # threads pay off on large frames only
             stream.thread_type = "AUTO"
+        else:
+            cc.thread_count = 1  # no decoder thread pool started and joined for a few small frames
         if at > 0 and stream.time_base:
             container.seek(int(at / stream.time_base), stream=stream, backward=True)
         best = None
@@ -26,7 +28,7 @@ def _frame_at(src: Path, at: float):  # type: ignore[no-untyped-def]
             best = frame
             if frame.time is None or frame.time >= at:
                 break
-        return None if best is None else best.to_image()
+        return None if best is None else best.to_image(threads=1)  # no scaler thread pool either
 
 
 def write_thumbnail(src: Path, dst: Path, duration_s: float) -> None:

@@ -99,6 +99,7 @@ def _rotation(container, vs) -> int:  # type: ignore[no-untyped-def]
         except ValueError:
             return 0
     try:
+        vs.codec_context.thread_count = 1  # one frame: a decoder thread pool would only be started and joined
         for frame in container.decode(vs):
             return round(getattr(frame, "rotation", 0) or 0) % 360
     except Exception:
