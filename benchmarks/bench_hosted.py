@@ -32,8 +32,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
@@ -71,6 +69,21 @@ def stats(url: str) -> dict[str, Any]:
 def cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def file_create_us(folder: Path, n: int = 200) -> float:
+    """CPU microseconds to create and write one small file in ``folder`` (each job creates three: the
+    download, the thumbnail, the sidecar). On some ext4 disks this varies 20x from folder to folder."""
+    probe_dir = folder / "create-probe"
+    probe_dir.mkdir()
+    t0 = time.process_time()
+    for i in range(n):
+        (probe_dir / f"{i}.bin").write_bytes(b"x" * 1024)
+    cost = (time.process_time() - t0) / n * 1e6
+    for i in range(n):
+        (probe_dir / f"{i}.bin").unlink()
+    probe_dir.rmdir()
+    return cost
 
 
 def rss_mb() -> float:
@@ -131,7 +144,7 @@ def main() -> None:
     ap.add_argument("--direct", action="store_true", help="call the backend's run() without the router")
     ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the client's event loop")
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--workdir", help="folder for the temporary data_dir (default: reelforge's data folder)")
+    ap.add_argument("--workdir", help="folder for the temporary data_dir (default: the system temp folder)")
     ap.add_argument("--sort", default="tottime", help="profile sort key (tottime, cumulative)")
     ap.add_argument("--profile-out", help="also write the profile here (pstats format)")
     args = ap.parse_args()
@@ -139,11 +152,8 @@ def main() -> None:
 
     proc, url = start_fake(args.latency)
     try:
-        # The library lives where reelforge keeps its data by default (the user's data folder), not in the
-        # system temp folder, whose file creation can be much slower (20x on some CI machines).
-        work = Path(args.workdir) if args.workdir else Path(user_data_dir("reelforge")) / "bench"
-        work.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=work) as tmp:
+        with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+            create_us = file_create_us(Path(tmp))
             cfg = Config.from_dict(
                 {
                     "data_dir": tmp,
@@ -193,6 +203,7 @@ def main() -> None:
         ("peak RSS", f"{rss_mb():.0f} MB  (target < 300)"),
         ("client CPU (warm-up excluded)", f"{timed.cpu:.2f} s = {1000 * timed.cpu / n:.2f} ms per job"),
         ("  of which event-loop thread", f"{timed.loop_cpu:.2f} s = {1000 * timed.loop_cpu / n:.2f} ms per job"),
+        ("file create in data_dir", f"{create_us:.0f} us CPU each (3 per job)"),
         ("fake server CPU", f"{timed.fake_cpu:.2f} s = {1000 * timed.fake_cpu / n:.2f} ms per job"),
         (
             "polls per job",

@@ -139,7 +139,8 @@ class HostedBackend(Backend):
                 from .http import raise_for_status
 
                 raise_for_status(response, who=f"{self.name} download")
-            with dest.open("wb") as fh:
+            fh = await asyncio.to_thread(dest.open, "wb")  # creating a file can block: not on the loop
+            with fh:
                 async for chunk in response.aiter_bytes(1 << 20):
                     fh.write(chunk)
 
