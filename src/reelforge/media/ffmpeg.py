@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,14 +17,17 @@ from pathlib import Path
 from ..errors import Cancelled, GenerationFailed
 from ..types import CancelToken
 
+log = logging.getLogger(__name__)
+
 
 class FfmpegError(GenerationFailed):
     """ffmpeg failed; ``reason`` is ffmpeg's own last error lines."""
 
-    def __init__(self, message: str, reason: str = "", argv: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, reason: str = "", argv: Sequence[str] = (), returncode: int | None = None) -> None:
         super().__init__(f"{message}: {reason}" if reason else message, stage="render")
         self.reason = reason
         self.argv = list(argv)
+        self.returncode = returncode
 
 
 @functools.cache
@@ -79,6 +84,10 @@ def _reason(stderr: str, lines: int = 6) -> str:
     return " | ".join(dict.fromkeys([*specific[:3], *tail]))
 
 
+CRASH_CODES = {-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGILL,
+               128 + signal.SIGSEGV, 128 + signal.SIGBUS, 128 + signal.SIGABRT}
+
+
 async def run_ffmpeg(
     args: Sequence[str],
     *,
@@ -87,6 +96,33 @@ async def run_ffmpeg(
     cancel: CancelToken | None = None,
     exe: str | None = None,
     stdin_data: bytes | None = None,
+    crash_retries: int = 1,
+) -> str:
+    """Run ffmpeg; when the process itself crashes (a signal, not an error it reports), run it again.
+
+    The bundled ffmpeg 9 build has been seen to die with SIGSEGV now and then in long filtergraph
+    renders (not reproducible for a given input); every reelforge invocation overwrites its outputs, so
+    running it again is safe. Errors ffmpeg reports itself are raised at once.
+    """
+    for attempt in range(crash_retries + 1):
+        try:
+            return await _run_once(args, total_s=total_s, on_progress=on_progress, cancel=cancel, exe=exe,
+                                   stdin_data=stdin_data)
+        except FfmpegError as exc:
+            if exc.returncode not in CRASH_CODES or attempt == crash_retries:
+                raise
+            log.warning("ffmpeg crashed (code %s); running it again", exc.returncode)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _run_once(
+    args: Sequence[str],
+    *,
+    total_s: float | None,
+    on_progress: Callable[[float], None] | None,
+    cancel: CancelToken | None,
+    exe: str | None,
+    stdin_data: bytes | None,
 ) -> str:
     """Run ffmpeg with ``args`` (without the binary), report progress from ``-progress``, return stderr.
 
@@ -149,7 +185,7 @@ async def run_ffmpeg(
     if cancel is not None and cancel.cancelled:
         raise Cancelled("cancelled while ffmpeg was running", stage="render")
     if code != 0:
-        raise FfmpegError(f"ffmpeg exited with code {code}", _reason(stderr), argv)
+        raise FfmpegError(f"ffmpeg exited with code {code}", _reason(stderr), argv, returncode=code)
     if on_progress:
         on_progress(1.0)
     return stderr
