@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from ..errors import InvalidRequest
 from .ids import new_id
 from .models import OUTCOMES, Attempt, UsageRow
 from .tables import attempts as t
+from .writer import BatchWriter
 
 _cost = sa.func.coalesce(t.c.actual_usd, t.c.estimated_usd)
 # Statements built once: the hot path (start, finish, spent) then only binds values.
@@ -39,11 +41,12 @@ class UsageLedger:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writer = BatchWriter(engine)  # writes from concurrent runs share transactions
 
     # ---- writes ------------------------------------------------------------------------------------
-    def _start(self, values: dict[str, Any]) -> str:
-        with self._engine.begin() as conn:
-            conn.execute(_INSERT, values)
+    @staticmethod
+    def _start(conn: Connection, values: dict[str, Any]) -> str:
+        conn.execute(_INSERT, values)
         return values["id"]
 
     async def start_attempt(
@@ -72,16 +75,17 @@ class UsageLedger:
             idempotency_key=idempotency_key,
             job_id=job_id,
         )
-        return await asyncio.to_thread(self._start, values)
+        return await self._writer.run(partial(self._start, values=values))
 
-    def _update(self, attempt_id: str, values: dict[str, Any]) -> None:
-        with self._engine.begin() as conn:
-            if conn.execute(_update(tuple(values)), {"attempt_id": attempt_id, **values}).rowcount == 0:
-                raise InvalidRequest({"attempt_id": f"no attempt {attempt_id!r} in the usage ledger"})
+    @staticmethod
+    def _update(conn: Connection, attempt_id: str, values: dict[str, Any]) -> None:
+        if conn.execute(_update(tuple(values)), {"attempt_id": attempt_id, **values}).rowcount == 0:
+            raise InvalidRequest({"attempt_id": f"no attempt {attempt_id!r} in the usage ledger"})
 
     async def set_provider_job(self, attempt_id: str, provider_job_id: str) -> None:
         """Persist the provider's job id (call it before the first poll, so a restart can resume)."""
-        await asyncio.to_thread(self._update, attempt_id, {"provider_job_id": provider_job_id})
+        values = {"provider_job_id": provider_job_id}
+        await self._writer.run(partial(self._update, attempt_id=attempt_id, values=values))
 
     async def finish_attempt(
         self,
@@ -104,7 +108,7 @@ class UsageLedger:
             error=error,
             asset_id=asset_id,
         )
-        await asyncio.to_thread(self._update, attempt_id, values)
+        await self._writer.run(partial(self._update, attempt_id=attempt_id, values=values))
 
     # ---- reads -------------------------------------------------------------------------------------
     def _spent(self, since: datetime, include_in_flight: bool) -> float:
