@@ -32,19 +32,23 @@ def _even(x: float) -> int:
     return max(2, round(x / 2) * 2)
 
 
+def _aspect_crop(w: int, h: int) -> str:
+    """Centre crop of the input to the aspect ``w:h`` (even sizes, at most the input)."""
+    return f"crop=w='2*trunc(min(iw,ih*{w}/{h})/2)':h='2*trunc(min(ih,iw*{h}/{w})/2)'"
+
+
 def fit_chain(g: Graph, src: str, fit: Fit, w: int, h: int, flags: str = "bicubic") -> str:
-    """Scale ``src`` to exactly ``w``x``h``: cover (scale + crop) or contain (over a blurred copy)."""
+    """Scale ``src`` to exactly ``w``x``h``: cover (crop + scale) or contain (over a blurred copy)."""
     if fit == "cover":
-        return g.add(
-            src,
-            f"scale={w}:{h}:force_original_aspect_ratio=increase:flags={flags},crop={w}:{h},setsar=1,format=yuv420p",
-        )
+        # crop to the output aspect in source pixels first, then scale: a landscape clip in a
+        # portrait frame is scaled to w x h, not to three times that and cropped
+        return g.add(src, f"{_aspect_crop(w, h)},scale={w}:{h}:flags={flags},setsar=1,format=yuv420p")
     a, b = g.label("bgin"), g.label("fgin")
     g.chains.append(f"[{src}]split=2[{a}][{b}]")
     sw, sh = _even(w / 8), _even(h / 8)
     bg = g.add(
         a,
-        f"scale={sw}:{sh}:force_original_aspect_ratio=increase:flags=fast_bilinear,crop={sw}:{sh},"
+        f"{_aspect_crop(w, h)},scale={sw}:{sh}:flags=fast_bilinear,"
         f"gblur=sigma=4,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear,setsar=1,format=yuv420p",
     )
     fg = g.add(b, f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags={flags},setsar=1,format=yuv420p")
