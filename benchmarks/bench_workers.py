@@ -40,7 +40,7 @@ def ffmpeg_render(spec: dict, out: Path) -> None:
         if s.visual.kind == "clip":
             inputs += ["-stream_loop", "-1", "-t", f"{dur + 0.5}", "-i", str(s.visual.path)]
             chains.append(
-                f"[{i}:v]fps=30,scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+                f"[{i}:v]fps=30,crop='min(iw,ih*{w}/{h})':'min(ih,iw*{h}/{w})',scale={w}:{h},"
                 f"setsar=1,format=yuv420p,trim=end_frame={frames},setpts=PTS-STARTPTS[v{i}]"
             )
         else:
