@@ -159,7 +159,7 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: cancel() may run in a signal handler on this thread
         self._callbacks: list[Callable[[], None]] = []
         self._waiters: set[Callable[[], None]] = set()
 
