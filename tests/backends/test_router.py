@@ -182,3 +182,11 @@ async def test_failed_generation_leaves_nothing(backends: dict, data_dir: Path) 
     assert await router.library.assets.list() == []
     leftovers = [p for p in data_dir.rglob("*") if p.is_file() and p.suffix in (".mp4", ".json", ".jpg")]
     assert leftovers == []
+
+
+async def test_cache_hit_is_served_over_budget(backends: dict, data_dir: Path) -> None:
+    backends["sa"].price = 2.0
+    router, _ = router_with(data_dir, budget={"per_request_usd": 5, "daily_usd": 3})
+    first = await router.generate(req(seed=11))
+    again = await router.generate(req(seed=11))  # 2 + 2 would be over the daily budget, but a hit is free
+    assert again.cached and again.asset_id == first.asset_id and backends["sa"].calls == 1

@@ -187,13 +187,13 @@ class Router:
                 notes.append(f"{name} skipped: {exc.message}")
                 continue
             estimate = backend.estimate_cost(plan)
-            await self.check_budget(estimate, request)
             key = plan.cache_key() if use_cache and self.config.cache else None
-            if key is not None:
+            if key is not None:  # a cache hit costs nothing, so it is served before the budget check
                 cached = await self.library.assets.find_cached(key)
                 if cached is not None:
                     return self._result(cached, plan, Cost(estimated_usd=estimate, actual_usd=0.0),
                                         notes, started, cached=True)
+            await self.check_budget(estimate, request)
             try:
                 return await self._attempts(backend, plan, estimate, request, key, notes, started,
                                             on_progress, cancel, resume_job_id if first else None)
