@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 EXTRAS := align,hosted-tts,google,postgres,redis,server
 OUT    ?= out/demo.mp4
 
-.PHONY: demo test install install-test lint bench clean
+.PHONY: demo test install install-test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,6 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-
-bench: $(VENV)/.installed-test
-	for b in benchmarks/bench_*.py; do $(BIN)/python $$b --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

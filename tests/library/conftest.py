@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import uuid
@@ -13,7 +14,7 @@ import pytest
 from reelforge.library import Library
 from reelforge.media import ffmpeg_exe
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PG_URL = os.environ.get("REELFORGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def _pg_unreachable() -> str | None:
