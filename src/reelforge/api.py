@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from .backends.router import Router
 from .config import Config
 from .types import CancelToken, ProgressCallback, VideoRequest, VideoResult
 
-_routers: dict[int, tuple[Config, Router]] = {}
+# One router per (event loop, Config): a router holds an HTTP client bound to the loop it was made in.
+_routers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, tuple[Config, Router]]] = (
+    weakref.WeakKeyDictionary())
+_outside_loop: dict[int, tuple[Config, Router]] = {}
+_default_config: Config | None = None
 
 
 def router_for(config: Config | None = None) -> Router:
-    """One router (backends, cooldowns, library connection) per Config object, reused across calls."""
-    config = config or Config()
-    entry = _routers.get(id(config))
+    """The router (backends, cooldowns, library connection) for ``config`` in the running event loop."""
+    global _default_config
+    if config is None:
+        _default_config = _default_config or Config()
+        config = _default_config
+    try:
+        per_loop = _routers.setdefault(asyncio.get_running_loop(), {})
+    except RuntimeError:
+        per_loop = _outside_loop
+    entry = per_loop.get(id(config))
     if entry is None or entry[0] is not config:
         entry = (config, Router(config))
-        _routers[id(config)] = entry
+        per_loop[id(config)] = entry
     return entry[1]
 
 
