@@ -190,3 +190,14 @@ async def test_cache_hit_is_served_over_budget(backends: dict, data_dir: Path) -
     first = await router.generate(req(seed=11))
     again = await router.generate(req(seed=11))  # 2 + 2 would be over the daily budget, but a hit is free
     assert again.cached and again.asset_id == first.asset_id and backends["sa"].calls == 1
+
+
+async def test_last_frame_needs_a_first_frame(backends: dict, data_dir: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    png = tmp_path / "last.png"
+    Image.new("RGB", (32, 32), "red").save(png)
+    router, _ = router_with(data_dir)
+    with pytest.raises(InvalidRequest) as info:
+        await router.generate(req(last_frame=str(png)))
+    assert "first frame" in info.value.problems["last_frame"]

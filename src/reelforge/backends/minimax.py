@@ -128,15 +128,7 @@ class MinimaxBackend(HostedBackend):
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, request: VideoRequest) -> Plan:
-        problems: dict[str, str] = {}
-        if request.last_frame is not None and request.image is None:
-            problems["last_frame"] = "a last frame needs a first frame too: pass image as well"
-        try:
-            plan = super().validate(request)
-        except InvalidRequest as exc:
-            raise InvalidRequest({**exc.problems, **problems}) from None
-        if problems:
-            raise InvalidRequest(problems)
+        plan = super().validate(request)
         spec = self.model_spec(plan.model)
         if plan.resolution == "512p" and plan.operation == T2V:
             self._snap_tier(plan, "768p", "512p is for image-to-video only")

@@ -107,13 +107,8 @@ class RunwayBackend(HostedBackend):
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, request: VideoRequest) -> Plan:
+        plan = super().validate(request)
         problems: dict[str, str] = {}
-        if request.last_frame is not None and request.image is None:
-            problems["last_frame"] = "a last frame needs a first frame too: pass image as well"
-        try:
-            plan = super().validate(request)
-        except InvalidRequest as exc:
-            raise InvalidRequest({**exc.problems, **problems}) from None
         if plan.model == "gen4.5" and not plan.prompt:
             problems["prompt"] = "gen4.5 needs a prompt for image-to-video too: describe the motion"
         if plan.model == "gen4.5" and plan.operation == "text-to-video" and plan.aspect_ratio not in ("16:9", "9:16"):

@@ -59,7 +59,9 @@ def _resolve_inputs(request: VideoRequest, spec: ModelSpec, op: str,
             continue
         refs[name] = resolve_input(name, value, kind=kind, max_bytes=spec.max_image_bytes if kind == "image"
                                    else 500 * 1024 * 1024, problems=problems)
-    if refs["last_frame"] is not None and not spec.last_frame:
+    if request.last_frame is not None and request.image is None:
+        problems["last_frame"] = "a last frame needs a first frame too: pass image as well"
+    elif refs["last_frame"] is not None and not spec.last_frame:
         problems["last_frame"] = f"model {spec.name} does not take a last frame"
     return refs
 

@@ -143,15 +143,7 @@ class VeoBackend(HostedBackend):
 
     # -- validation ----------------------------------------------------------------------------------
     def validate(self, request: VideoRequest) -> Plan:
-        problems: dict[str, str] = {}
-        if request.last_frame is not None and request.image is None:
-            problems["last_frame"] = "a last frame needs a first frame too: pass image as well"
-        try:
-            plan = super().validate(request)
-        except InvalidRequest as exc:
-            raise InvalidRequest({**exc.problems, **problems}) from None
-        if problems:
-            raise InvalidRequest(problems)
+        plan = super().validate(request)
         spec = self.model_spec(plan.model)
         self._snap_hd(plan)
         asked = plan.extra.get("generate_audio")
