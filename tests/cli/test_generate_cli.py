@@ -89,3 +89,20 @@ def test_backends_lists_every_backend(cli_config: Path) -> None:
     rows = {row["name"]: row for row in json.loads(stdout)["backends"]}
     assert {"procedural", "runway", "veo", "minimax", "fal", "replicate", "huggingface", "diffusers"} <= set(rows)
     assert rows["clia"]["configured"] is True and rows["clia"]["models"][0]["name"] == "s1"
+
+
+def test_config_ffmpeg_is_used(cli_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reelforge.media import ffmpeg_exe
+
+    monkeypatch.delenv("REELFORGE_FFMPEG", raising=False)
+    cfg = tmp_path / "ff.yaml"
+    cfg.write_text(f"data_dir: {tmp_path / 'd'}\nffmpeg: {ffmpeg_exe()}\n")
+    try:
+        code, _, _ = run(cfg, "config", "check")
+        assert code == 0
+        import os
+
+        assert os.environ["REELFORGE_FFMPEG"] == ffmpeg_exe()
+    finally:
+        monkeypatch.delenv("REELFORGE_FFMPEG", raising=False)
+        ffmpeg_exe.cache_clear()

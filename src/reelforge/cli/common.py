@@ -26,9 +26,17 @@ state: dict[str, Any] = {"config_path": None}
 
 def load_config(config_path: Path | None = None) -> Config:
     try:
-        return _load_config(config_path or state.get("config_path"))
+        config = _load_config(config_path or state.get("config_path"))
     except ReelforgeError as exc:
         fail(exc)
+    if config.ffmpeg:  # the config's ffmpeg applies to everything this command runs
+        import os
+
+        from ..media.ffmpeg import ffmpeg_exe
+
+        os.environ["REELFORGE_FFMPEG"] = config.ffmpeg
+        ffmpeg_exe.cache_clear()
+    return config
 
 
 def to_jsonable(obj: Any) -> Any:
