@@ -1,4 +1,4 @@
-"""The shared provider client: aiohttp underneath httpx, and the httpcore fallback's fair pool.
+"""The shared provider client: aiohttp underneath httpx.
 
 What the backends rely on: JSON bodies, headers and streamed downloads arrive intact; redirects are
 followed; a refused connection is ``submitted=False`` and an answer lost mid-way is ``submitted=None``.
@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from reelforge.backends.aiohttp_transport import AiohttpTransport
-from reelforge.backends.http import GatedClient, new_client, send
+from reelforge.backends.http import new_client, send
 from reelforge.errors import ProviderError
 from tests.fakes.server import FakeServer
 from tests.fakes.video_jobs import DropResponse
@@ -90,17 +90,8 @@ async def test_answer_lost_midway_may_have_arrived(server: FakeServer) -> None:
         assert r.json()["got"] == {"after": True}
 
 
-@pytest.mark.parametrize("make", ["aiohttp", "httpcore"])
-async def test_a_burst_of_requests_through_a_small_pool(server: FakeServer, make: str) -> None:
+async def test_a_burst_of_requests_through_a_small_pool(server: FakeServer) -> None:
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
-    client: httpx.AsyncClient = (
-        httpx.AsyncClient(transport=AiohttpTransport(limits))
-        if make == "aiohttp"
-        else GatedClient(max_in_flight=4, limits=limits)
-    )
-    async with client:
+    async with httpx.AsyncClient(transport=AiohttpTransport(limits)) as client:
         results = await asyncio.gather(*(client.post(f"{server.url}/echo", json={"i": i}) for i in range(60)))
         assert [r.json()["got"]["i"] for r in results] == list(range(60))
-        if make == "httpcore":
-            pool = client._transport._pool  # type: ignore[attr-defined]
-            assert type(pool).__name__ == "_FairPool" and len(pool.connections) <= 4
