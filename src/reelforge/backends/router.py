@@ -204,7 +204,6 @@ class Router:
                 cool = exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else None
                 self._cool(name, cool or self.config.retry.cooldown_s)
                 notes.append(f"{name} failed ({type(exc).__name__}: {exc.message}); trying the next backend")
-        assert last is not None or notes
         if last is not None:
             raise last
         raise BackendUnavailable("no backend could serve the request: " + "; ".join(notes))
