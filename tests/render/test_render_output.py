@@ -175,3 +175,15 @@ async def test_long_timelines_stream_groups_into_one_encoder(monkeypatch: pytest
     assert mean[0][0] > 200 and 60 < mean[1][0] < 200 and mean[2][2] > 200  # red, crossfade, blue
     assert 60 < mean[3][1] < 200 and mean[4][1] > 200  # crossfade across the group boundary, green
     assert mean[5].min() > 200 and mean[6].max() < 50  # white, black
+
+
+async def test_full_range_jpeg_becomes_limited_range_yuv420p(media: dict[str, Path], tmp_path: Path) -> None:
+    tl = Timeline(output=SMALL, scenes=[Scene(duration_s=1.0, visual=ImageVisual(path=media["exif"]))])
+    res = await render_timeline(tl, tmp_path / "jpeg.mp4")
+    with av.open(str(res.path)) as c:
+        cc = c.streams.video[0].codec_context
+        assert cc.format.name == "yuv420p"  # not yuvj420p: levels converted, not just tagged
+        frame = next(c.decode(video=0))
+        luma = frame.to_ndarray()[: frame.height]  # yuv420p: the Y plane is the first `height` rows
+    low, high = np.percentile(luma, [1, 99])  # percentiles: scaling may ring a little past the edges
+    assert low >= 16 - 2 and high <= 235 + 2

@@ -10,7 +10,7 @@ from .encode import Encoder
 from .graph import Graph, escape_value, fps_str
 from .inputs import Prepared
 from .timeline import Timeline
-from .visuals import Frame, visual_chain
+from .visuals import YUV, Frame, visual_chain
 
 INLINE_GRAPH_MAX = 60_000  # longer graphs go through a file (-/filter_complex)
 
@@ -121,7 +121,7 @@ def _output(
         opts = f"filename={escape_value(str(captions))}"
         if fontsdir is not None:
             opts += f":fontsdir={escape_value(str(fontsdir))}"
-        video = g.add(video, f"subtitles={opts},format=yuv420p")
+        video = g.add(video, f"subtitles={opts},{YUV}")
     g.add(video, "setsar=1", "vout")
     mix = mix_chain(g, timeline, prepared.narration, prepared.music)
     normalize = normalize_chain(g, mix, timeline, loudness)
@@ -195,7 +195,7 @@ def build_chunked(
     for k, (a, b) in enumerate(groups(timeline, group_size)):
         g = Graph()
         video = _video(g, timeline, prepared, warnings, a, b)
-        g.add(video, "format=yuv420p", "vout")
+        g.add(video, YUV, "vout")
         producers.append(
             [
                 *g.input_args(),

@@ -16,6 +16,10 @@ from .timeline import ClipVisual, ColorVisual, Fit, ImageVisual
 
 _MOVES = ("in", "out", "left", "right", "up", "down")
 
+# Every chain ends as limited-range yuv420p: full-range sources (JPEG stills, phone clips) are converted,
+# not merely tagged, so the output is plain yuv420p (not yuvj420p) with levels players expect.
+YUV = "format=pix_fmts=yuv420p:color_ranges=tv"
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -42,16 +46,16 @@ def fit_chain(g: Graph, src: str, fit: Fit, w: int, h: int, flags: str = "bicubi
     if fit == "cover":
         # crop to the output aspect in source pixels first, then scale: a landscape clip in a
         # portrait frame is scaled to w x h, not to three times that and cropped
-        return g.add(src, f"{_aspect_crop(w, h)},scale={w}:{h}:flags={flags},setsar=1,format=yuv420p")
+        return g.add(src, f"{_aspect_crop(w, h)},scale={w}:{h}:flags={flags},setsar=1,{YUV}")
     a, b = g.label("bgin"), g.label("fgin")
     g.chains.append(f"[{src}]split=2[{a}][{b}]")
     sw, sh = _even(w / 8), _even(h / 8)
     bg = g.add(
         a,
         f"{_aspect_crop(w, h)},scale={sw}:{sh}:flags=fast_bilinear,"
-        f"gblur=sigma=4,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear,setsar=1,format=yuv420p",
+        f"gblur=sigma=4,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear,setsar=1,{YUV}",
     )
-    fg = g.add(b, f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags={flags},setsar=1,format=yuv420p")
+    fg = g.add(b, f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags={flags},setsar=1,{YUV}")
     return g.add([bg, fg], "overlay=(W-w)/2:(H-h)/2:format=yuv420,setsar=1")
 
 
@@ -113,7 +117,7 @@ def image_chain(g: Graph, rv: ReadyVisual, fit: Fit, frames: int, fr: Frame, ind
         x = {"left": f"{dx}*(1-{p})", "right": f"{dx}*{p}"}.get(move, f"{dx / 2:.0f}")
         y = {"up": f"{dy}*(1-{p})", "down": f"{dy}*{p}"}.get(move, f"{dy / 2:.0f}")
         kb = f"crop={w}:{h}:x='{x}':y='{y}'"
-    return g.add(looped, f"{kb},setsar=1,format=yuv420p,setpts=PTS-STARTPTS")
+    return g.add(looped, f"{kb},setsar=1,{YUV},setpts=PTS-STARTPTS")
 
 
 def color_chain(g: Graph, rv: ReadyVisual, frames: int, fr: Frame) -> str:
@@ -122,12 +126,12 @@ def color_chain(g: Graph, rv: ReadyVisual, frames: int, fr: Frame) -> str:
     w, h = fr.width, fr.height
     c0 = "0x" + v.color[1:7]
     if v.gradient_to is None:
-        return g.add([], f"color=c={c0}:s={w}x{h}:r={fr.rate},trim=end_frame={frames},format=yuv420p,setsar=1")
+        return g.add([], f"color=c={c0}:s={w}x{h}:r={fr.rate},trim=end_frame={frames},{YUV},setsar=1")
     c1 = "0x" + v.gradient_to[1:7]
     x1, y1 = {"vertical": (0, h), "horizontal": (w, 0), "diagonal": (w, h)}[v.gradient_direction]
     src = (
         f"gradients=s={w}x{h}:c0={c0}:c1={c1}:x0=0:y0=0:x1={x1}:y1={y1}:nb_colors=2:speed=0:"
-        f"r={fr.rate},trim=end_frame=1,format=yuv420p,loop=loop=-1:size=1,setpts=N/({fr.rate}*TB),"
+        f"r={fr.rate},trim=end_frame=1,{YUV},loop=loop=-1:size=1,setpts=N/({fr.rate}*TB),"
         f"trim=end_frame={frames},setsar=1"
     )
     return g.add([], src)
