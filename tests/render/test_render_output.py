@@ -187,3 +187,17 @@ async def test_full_range_jpeg_becomes_limited_range_yuv420p(media: dict[str, Pa
         luma = frame.to_ndarray()[: frame.height]  # yuv420p: the Y plane is the first `height` rows
     low, high = np.percentile(luma, [1, 99])  # percentiles: scaling may ring a little past the edges
     assert low >= 16 - 2 and high <= 235 + 2
+
+
+@pytest.mark.parametrize("move", ["in", "out"])
+async def test_kenburns_zoom_moves_smoothly(media: dict[str, Path], tmp_path: Path, move: str) -> None:
+    tl = Timeline(output=SMALL, scenes=[Scene(duration_s=1.0, visual=ImageVisual(path=media["still"], kenburns=move))])
+    res = await render_timeline(tl, tmp_path / f"{move}.mp4")
+    assert (res.width, res.height, res.num_frames) == (360, 640, 30)
+    first, mid, last = (f.astype(float) for f in frames_at(res.path, [0.0, 0.5, 29 / 30]))
+    step = np.abs(mid - first).mean()
+    assert step > 1.0 and np.abs(last - mid).mean() > 1.0  # the camera keeps moving
+    # the zoom changes the centre of the frame too (a pan would only shift it)
+    centre = (slice(240, 400), slice(120, 240))
+    far = np.abs(last[centre] - first[centre]).mean()
+    assert far > 0.5

@@ -105,11 +105,11 @@ def image_chain(g: Graph, rv: ReadyVisual, fit: Fit, frames: int, fr: Frame, ind
     last = max(1, frames - 1)
     p = f"min(n/{last},1)"  # inside quoted option values: the comma needs no escape
     if move in ("in", "out"):
-        zexpr = f"(1+{z - 1:.4f}*{p})" if move == "in" else f"({z:.4f}-{z - 1:.4f}*{p})"
-        kb = (
-            f"scale=w='2*trunc({w / 2}*{zexpr})':h='2*trunc({h / 2}*{zexpr})':eval=frame:flags=bilinear,"
-            f"crop={w}:{h}:(iw-{w})/2:(ih-{h})/2"
-        )
+        # zoompan keeps the output size fixed. A per-frame `scale=...:eval=frame` (output size changing
+        # every frame) made the bundled ffmpeg 9 crash in swscale now and then; zoompan does not.
+        q = f"min(on/{last},1)"
+        zexpr = f"(1+{z - 1:.4f}*{q})" if move == "in" else f"({z:.4f}-{z - 1:.4f}*{q})"
+        kb = f"zoompan=z='{zexpr}':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s={w}x{h}:fps={fr.rate}"
     elif move == "none":
         kb = "null"
     else:
