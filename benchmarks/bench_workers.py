@@ -48,8 +48,8 @@ def ffmpeg_render(spec: dict, out: Path) -> None:
             inputs += ["-framerate", "30", "-i", str(s.visual.path)]
             kb = s.visual.kenburns
             if kb in ("in", "out"):
-                z = f"(1+0.15*n/{frames})" if kb == "in" else f"(1.15-0.15*n/{frames})"
-                move = f"scale=w='2*trunc({w / 2}*{z})':h='2*trunc({h / 2}*{z})':eval=frame:flags=bilinear,crop={w}:{h}"
+                z = f"(1+0.15*on/{frames})" if kb == "in" else f"(1.15-0.15*on/{frames})"
+                move = f"zoompan=z='{z}':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s={w}x{h}:fps=30"
             else:
                 move = f"crop={w}:{h}:x='{pw - w}*n/{frames}':y={(ph - h) // 2}"
             chains.append(
