@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reelforge.backends import RunContext, create_backend
+from reelforge.backends import create_backend
 from reelforge.errors import (
     AuthError,
     Cancelled,
@@ -24,7 +24,7 @@ from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
 from tests.fakes.fal_server import KEY, FakeFal
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, png_bytes, tiny_mp4, write_wav
+from tests.fakes.video_jobs import SleepRecorder, png_bytes, run_backend, tiny_mp4, write_wav
 
 KLING = "fal-ai/kling-video/v2.1/master/text-to-video"
 
@@ -41,17 +41,12 @@ def backend(server: FakeServer, **over: Any) -> Any:
     return create_backend("fal", cfg)
 
 
-async def run(b: Any, request: VideoRequest, tmp_path: Path, **ctx: Any) -> Any:
-    plan = b.validate(request)
-    ctx.setdefault("sleep", SleepRecorder())
-    out = await b.run(plan, RunContext(out_path=tmp_path / "out.mp4", **ctx))
-    return plan, out
-
-
 async def test_text_to_video_follows_returned_urls(fake: Any, tmp_path: Path) -> None:
     _, server = fake
     b = backend(server)
-    plan, out = await run(b, VideoRequest(prompt="a fox", model=KLING, duration_s=5, aspect_ratio="9:16"), tmp_path)
+    plan, out = await run_backend(
+        b, VideoRequest(prompt="a fox", model=KLING, duration_s=5, aspect_ratio="9:16"), tmp_path
+    )
     [sub] = server.seen("POST")
     assert sub.path == f"/{KLING}" and sub.headers["authorization"] == f"Key {KEY}"
     assert json.loads(sub.body) == {"prompt": "a fox", "duration": "5", "aspect_ratio": "9:16"}
@@ -65,20 +60,20 @@ async def test_text_to_video_follows_returned_urls(fake: Any, tmp_path: Path) ->
 
 async def test_image_to_video_avatar_upscale(fake: Any, tmp_path: Path) -> None:
     _, server = fake
-    await run(backend(server), VideoRequest(prompt="waves", image=png_bytes()), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="waves", image=png_bytes()), tmp_path)
     body = json.loads(server.seen("POST")[0].body)
     assert server.seen("POST")[0].path == "/fal-ai/wan-25-preview/image-to-video"
     assert body["image_url"].startswith("data:image/png;base64,") and body["resolution"] == "720p"
 
     voice = write_wav(tmp_path / "v.wav")
-    await run(backend(server), VideoRequest(image=png_bytes(32, 32), audio=voice, prompt="hello"), tmp_path)
+    await run_backend(backend(server), VideoRequest(image=png_bytes(32, 32), audio=voice, prompt="hello"), tmp_path)
     body = json.loads(server.seen("POST")[1].body)
     assert server.seen("POST")[1].path == "/fal-ai/infinitalk"
     assert body["audio_url"].startswith("data:audio/") and body["image_url"].startswith("data:image/png")
 
     clip = tmp_path / "in.mp4"
     clip.write_bytes(tiny_mp4())
-    await run(backend(server), VideoRequest(video=clip, resolution="1080p"), tmp_path)
+    await run_backend(backend(server), VideoRequest(video=clip, resolution="1080p"), tmp_path)
     body = json.loads(server.seen("POST")[2].body)
     assert server.seen("POST")[2].path == "/fal-ai/seedvr/upscale/video"
     assert body["upscale_mode"] == "target" and body["target_resolution"] == "1080p"
@@ -89,11 +84,11 @@ async def test_429_submit_and_poll(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.fail("submit", 429, headers={"Retry-After": "11"})
     with pytest.raises(RateLimited) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retry_after == 11 and len(server.seen("POST")) == 1
     provider.fail("status", 429, headers={"Retry-After": "2"})
     sleeper = SleepRecorder()
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert 2 <= sleeper.waits[0] <= 2.2
 
 
@@ -101,13 +96,13 @@ async def test_500_submit_poll_and_dropped_connection(fake: Any, tmp_path: Path)
     provider, server = fake
     provider.fail("submit", 503)
     with pytest.raises(ProviderError) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retryable
     provider.fail("status", 500, times=3)
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     provider.fail("submit", drop=True)
     with pytest.raises(ProviderError) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.submitted is None
     assert len(server.seen("POST")) == 3 and len(provider.jobs) == 2  # the dropped one exists at fal
 
@@ -115,21 +110,21 @@ async def test_500_submit_poll_and_dropped_connection(fake: Any, tmp_path: Path)
 async def test_failed_runner_is_not_billable(fake: Any, tmp_path: Path) -> None:
     _, server = fake
     with pytest.raises(GenerationFailed) as err:
-        await run(backend(server), VideoRequest(prompt="FAIL now"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="FAIL now"), tmp_path)
     assert err.value.billable is False and "not billed" in err.value.message
 
 
 async def test_content_policy_violation(fake: Any, tmp_path: Path) -> None:
     _, server = fake
     with pytest.raises(ContentRejected) as err:
-        await run(backend(server), VideoRequest(prompt="NSFW"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="NSFW"), tmp_path)
     assert err.value.stage == "input" and not err.value.billable
 
 
 async def test_expired_url_refetches_result(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.expire_downloads = 1
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert [r.path.rsplit("/", 1)[1] for r in server.seen("GET", "/files/")] == ["t1.mp4", "t2.mp4"]
     assert "authorization" not in server.seen("GET", "/files/")[0].headers  # the key never goes to the CDN
 
@@ -137,11 +132,13 @@ async def test_expired_url_refetches_result(fake: Any, tmp_path: Path) -> None:
 async def test_timeout_and_cancel(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     with pytest.raises(Timeout):
-        await run(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER"), tmp_path)
+        await run_backend(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER"), tmp_path)
     token = CancelToken()
     sleeper = SleepRecorder(on_sleep=lambda n: token.cancel() if n == 1 else None)
     with pytest.raises(Cancelled):
-        await run(backend(server), VideoRequest(prompt="NEVER", model=KLING), tmp_path, cancel=token, sleep=sleeper)
+        await run_backend(
+            backend(server), VideoRequest(prompt="NEVER", model=KLING), tmp_path, cancel=token, sleep=sleeper
+        )
     [cancel] = server.seen("PUT")
     assert cancel.path == "/fal-ai/kling-video/requests/job00002/cancel"
     assert provider.jobs["job00002"].cancelled
@@ -150,7 +147,7 @@ async def test_timeout_and_cancel(fake: Any, tmp_path: Path) -> None:
 async def test_resume_rebuilds_urls_from_model(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     job = provider.new_job(KLING, {"prompt": "x"})
-    _, out = await run(backend(server), VideoRequest(prompt="x", model=KLING), tmp_path, resume_job_id=job.id)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x", model=KLING), tmp_path, resume_job_id=job.id)
     assert out.provider_job_id == job.id and not server.seen("POST")
     assert server.seen("GET", f"/fal-ai/kling-video/requests/{job.id}/status")
 
@@ -160,8 +157,8 @@ async def test_secret_never_leaks(fake: Any, tmp_path: Path, caplog: pytest.LogC
     caplog.set_level(logging.DEBUG)
     wrong = "fal-wrong:secret-9999"
     with pytest.raises(AuthError) as err:
-        await run(backend(server, api_key=wrong), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, api_key=wrong), VideoRequest(prompt="x"), tmp_path)
     assert "FAL_KEY" in str(err.value)
-    _, out = await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     for text in (str(err.value), json.dumps(err.value.to_dict()), caplog.text, repr(out)):
         assert wrong not in text and KEY not in text

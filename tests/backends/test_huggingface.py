@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from reelforge.backends import RunContext, create_backend
+from reelforge.backends import create_backend
 from reelforge.errors import AuthError, Cancelled, InvalidRequest, ProviderError, RateLimited, Timeout
 from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
 from tests.fakes.hf_server import KEY, FakeHuggingFace
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, png_bytes
+from tests.fakes.video_jobs import SleepRecorder, png_bytes, run_backend
 
 
 @pytest.fixture
@@ -32,17 +32,10 @@ def backend(server: FakeServer, **over: Any) -> Any:
     return create_backend("huggingface", cfg)
 
 
-async def run(b: Any, request: VideoRequest, tmp_path: Path, **ctx: Any) -> Any:
-    plan = b.validate(request)
-    ctx.setdefault("sleep", SleepRecorder())
-    out = await b.run(plan, RunContext(out_path=tmp_path / "out.mp4", **ctx))
-    return plan, out
-
-
 async def test_text_to_video_returns_bytes(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     progress: list[float] = []
-    _plan, out = await run(
+    _plan, out = await run_backend(
         backend(server, t2v_model="org/t2v"),
         VideoRequest(prompt="a kite", duration_s=2, fps=8, resolution="320x192", seed=5, negative_prompt="blur"),
         tmp_path,
@@ -62,7 +55,7 @@ async def test_image_to_video_default_from_env(fake: Any, tmp_path: Path, monkey
     provider, server = fake
     monkeypatch.setenv("HF_I2V_MODEL", "org/i2v-from-env")
     image = png_bytes(64, 36)
-    await run(backend(server), VideoRequest(prompt="drift", image=image), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="drift", image=image), tmp_path)
     [(model, body)] = provider.calls
     assert model == "org/i2v-from-env" and base64.b64decode(body["inputs"]) == image
     assert body["parameters"]["prompt"] == "drift" and body["parameters"]["target_size"]["width"] > 0
@@ -73,7 +66,7 @@ async def test_fallback_on_missing_then_loading(fake: Any, tmp_path: Path) -> No
     provider.missing.add("org/a")
     provider.loading["org/b"] = 2
     sleeper = SleepRecorder()
-    _, out = await run(
+    _, out = await run_backend(
         backend(server, model="org/a", fallback_models=["org/b", "org/c"]),
         VideoRequest(prompt="x"),
         tmp_path,
@@ -89,12 +82,12 @@ async def test_fallback_on_failing_and_on_endless_loading(fake: Any, tmp_path: P
     provider.failing.add("org/a")
     provider.loading["org/b"] = 100
     b = backend(server, model="org/a", fallback_models=["org/b", "org/c"], max_load_wait_s=1.2)
-    _, out = await run(b, VideoRequest(prompt="x"), tmp_path)
+    _, out = await run_backend(b, VideoRequest(prompt="x"), tmp_path)
     assert out.extra["model"] == "org/c" and len(out.warnings) == 2
     provider.failing.update({"org/a", "org/c"})
     provider.calls.clear()
     with pytest.raises(ProviderError) as err:
-        await run(backend(server, model="org/a", fallback_models=["org/c"]), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, model="org/a", fallback_models=["org/c"]), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retryable and [m for m, _ in provider.calls] == ["org/a", "org/c"]
 
 
@@ -102,11 +95,11 @@ async def test_rate_limit_and_dropped_connection_do_not_fall_back(fake: Any, tmp
     provider, server = fake
     provider.fail("generate", 429, headers={"Retry-After": "9"})
     with pytest.raises(RateLimited) as err:
-        await run(backend(server, model="org/a", fallback_models=["org/b"]), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, model="org/a", fallback_models=["org/b"]), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retry_after == 9 and len(provider.calls) == 1
     provider.fail("generate", drop=True)
     with pytest.raises(ProviderError) as dropped:
-        await run(backend(server, model="org/a", fallback_models=["org/b"]), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, model="org/a", fallback_models=["org/b"]), VideoRequest(prompt="x"), tmp_path)
     assert dropped.value.submitted is None and len(provider.calls) == 2
     assert not list(tmp_path.glob("*.part*")) and not (tmp_path / "out.mp4").exists()
 
@@ -135,11 +128,13 @@ async def test_cancel_timeout_and_resume(fake: Any, tmp_path: Path) -> None:
             token.cancel()
 
     with pytest.raises(Cancelled):
-        await run(backend(server), VideoRequest(prompt="NEVER"), tmp_path, cancel=token, on_progress=on_progress)
+        await run_backend(
+            backend(server), VideoRequest(prompt="NEVER"), tmp_path, cancel=token, on_progress=on_progress
+        )
     with pytest.raises(Timeout):
-        await run(backend(server, timeout_s=0.3), VideoRequest(prompt="NEVER"), tmp_path)
+        await run_backend(backend(server, timeout_s=0.3), VideoRequest(prompt="NEVER"), tmp_path)
     with pytest.raises(InvalidRequest):
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id="abc")
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id="abc")
     assert not (tmp_path / "out.mp4").exists()
 
 
@@ -148,7 +143,7 @@ async def test_output_cap(fake: Any, tmp_path: Path) -> None:
     from reelforge.errors import GenerationFailed
 
     with pytest.raises(GenerationFailed):
-        await run(backend(server, max_output_bytes=1000), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, max_output_bytes=1000), VideoRequest(prompt="x"), tmp_path)
     assert not (tmp_path / "out.mp4").exists()
 
 
@@ -157,8 +152,8 @@ async def test_secret_never_leaks(fake: Any, tmp_path: Path, caplog: pytest.LogC
     caplog.set_level(logging.DEBUG)
     wrong = "hf_wrong_secret_9999"
     with pytest.raises(AuthError) as err:
-        await run(backend(server, token=wrong), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, token=wrong), VideoRequest(prompt="x"), tmp_path)
     assert "HF_TOKEN" in str(err.value)
-    _, out = await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     for text in (str(err.value), json.dumps(err.value.to_dict()), caplog.text, repr(out)):
         assert wrong not in text and KEY not in text

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reelforge.backends import RunContext, create_backend
+from reelforge.backends import create_backend
 from reelforge.errors import (
     AuthError,
     Cancelled,
@@ -24,7 +24,7 @@ from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
 from tests.fakes.replicate_server import KEY, FakeReplicate
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, png_bytes, tiny_mp4, write_wav
+from tests.fakes.video_jobs import SleepRecorder, png_bytes, run_backend, tiny_mp4, write_wav
 
 
 @pytest.fixture
@@ -39,19 +39,12 @@ def backend(server: FakeServer, **over: Any) -> Any:
     return create_backend("replicate", cfg)
 
 
-async def run(b: Any, request: VideoRequest, tmp_path: Path, **ctx: Any) -> Any:
-    plan = b.validate(request)
-    ctx.setdefault("sleep", SleepRecorder())
-    out = await b.run(plan, RunContext(out_path=tmp_path / "out.mp4", **ctx))
-    return plan, out
-
-
 async def test_text_to_video_with_progress(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.latency_s = 0.15
     seen: list[float] = []
     b = backend(server)
-    plan, out = await run(
+    plan, out = await run_backend(
         b,
         VideoRequest(prompt="rain", duration_s=10, resolution="480p", seed=1),
         tmp_path,
@@ -68,24 +61,26 @@ async def test_text_to_video_with_progress(fake: Any, tmp_path: Path) -> None:
 
 async def test_prefer_wait_uses_the_finished_answer(fake: Any, tmp_path: Path) -> None:
     _, server = fake
-    await run(backend(server, prefer_wait_s=5), VideoRequest(prompt="x"), tmp_path)
+    await run_backend(backend(server, prefer_wait_s=5), VideoRequest(prompt="x"), tmp_path)
     assert server.seen("POST")[0].headers["prefer"] == "wait=5"
     assert not server.seen("GET", "/v1/predictions/")  # finished within the wait: no poll at all
 
 
 async def test_i2v_avatar_upscale_and_versions(fake: Any, tmp_path: Path) -> None:
     _, server = fake
-    await run(backend(server), VideoRequest(prompt="go", image=png_bytes(), model="minimax/hailuo-02"), tmp_path)
+    await run_backend(
+        backend(server), VideoRequest(prompt="go", image=png_bytes(), model="minimax/hailuo-02"), tmp_path
+    )
     body = json.loads(server.seen("POST")[0].body)["input"]
     assert body["first_frame_image"].startswith("data:image/png;base64,") and body["resolution"] == "768p"
     voice = write_wav(tmp_path / "v.wav")
-    await run(backend(server), VideoRequest(image=png_bytes(), audio=voice), tmp_path)
+    await run_backend(backend(server), VideoRequest(image=png_bytes(), audio=voice), tmp_path)
     assert server.seen("POST")[1].path == "/v1/models/bytedance/omni-human/predictions"
     clip = tmp_path / "c.mp4"
     clip.write_bytes(tiny_mp4())
-    await run(backend(server), VideoRequest(video=clip, resolution="4k"), tmp_path)
+    await run_backend(backend(server), VideoRequest(video=clip, resolution="4k"), tmp_path)
     assert json.loads(server.seen("POST")[2].body)["input"]["target_resolution"] == "4k"
-    await run(backend(server), VideoRequest(prompt="x", model="someone/model:abc123"), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="x", model="someone/model:abc123"), tmp_path)
     assert server.seen("POST")[3].path == "/v1/predictions"
     assert json.loads(server.seen("POST")[3].body)["version"] == "abc123"
 
@@ -94,11 +89,11 @@ async def test_throttled_submit_and_poll(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.fail("submit", 429)  # no Retry-After header: the throttle message says 4 seconds
     with pytest.raises(RateLimited) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retry_after == 4 and len(server.seen("POST")) == 1
     provider.fail("poll", 429, headers={"Retry-After": "6"})
     sleeper = SleepRecorder()
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert 6 <= sleeper.waits[0] <= 6.6 and len(server.seen("POST")) == 2
 
 
@@ -106,46 +101,46 @@ async def test_server_errors_and_dropped_submit(fake: Any, tmp_path: Path) -> No
     provider, server = fake
     provider.fail("submit", 500)
     with pytest.raises(ProviderError) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retryable and err.value.submitted
     provider.fail("poll", 503, times=2)
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     provider.fail("submit", drop=True)
     with pytest.raises(ProviderError) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.submitted is None and len(server.seen("POST")) == 3 and len(provider.jobs) == 2
 
 
 async def test_failed_and_flagged(fake: Any, tmp_path: Path) -> None:
     _, server = fake
     with pytest.raises(GenerationFailed) as failed:
-        await run(backend(server), VideoRequest(prompt="FAIL"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="FAIL"), tmp_path)
     assert "illegal memory access" in failed.value.message
     with pytest.raises(ContentRejected) as flagged:
-        await run(backend(server), VideoRequest(prompt="NSFW"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="NSFW"), tmp_path)
     assert "E005" in flagged.value.message and flagged.value.stage == "input"
 
 
 async def test_expired_output_url(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.expire_downloads = 1
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert [r.path.rsplit("/", 1)[1] for r in server.seen("GET", "/files/")] == ["t1.mp4", "t2.mp4"]
 
 
 async def test_timeout_cancel_and_resume(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     with pytest.raises(Timeout):
-        await run(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER"), tmp_path)
+        await run_backend(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER"), tmp_path)
     token = CancelToken()
     sleeper = SleepRecorder(on_sleep=lambda n: token.cancel())
     with pytest.raises(Cancelled):
-        await run(backend(server), VideoRequest(prompt="NEVER"), tmp_path, cancel=token, sleep=sleeper)
+        await run_backend(backend(server), VideoRequest(prompt="NEVER"), tmp_path, cancel=token, sleep=sleeper)
     assert [r.path for r in server.seen("POST", "/v1/predictions/")] == ["/v1/predictions/job00002/cancel"]
     assert provider.jobs["job00002"].cancelled
     job = provider.new_job("wan-video/wan-2.5-t2v", {"input": {"prompt": "x"}})
     posts = len(server.seen("POST"))
-    _, out = await run(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id=job.id)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id=job.id)
     assert out.provider_job_id == job.id and len(server.seen("POST")) == posts
 
 
@@ -154,8 +149,8 @@ async def test_secret_never_leaks(fake: Any, tmp_path: Path, caplog: pytest.LogC
     caplog.set_level(logging.DEBUG)
     wrong = "r8_wrong_secret_9999"
     with pytest.raises(AuthError) as err:
-        await run(backend(server, api_token=wrong), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, api_token=wrong), VideoRequest(prompt="x"), tmp_path)
     assert "REPLICATE_API_TOKEN" in str(err.value)
-    _, out = await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     for text in (str(err.value), json.dumps(err.value.to_dict()), caplog.text, repr(out)):
         assert wrong not in text and KEY not in text

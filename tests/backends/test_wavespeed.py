@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reelforge.backends import RunContext, create_backend
+from reelforge.backends import create_backend
 from reelforge.errors import (
     AuthError,
     Cancelled,
@@ -23,7 +23,7 @@ from reelforge.errors import (
 from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, png_bytes, tiny_mp4, write_wav
+from tests.fakes.video_jobs import SleepRecorder, png_bytes, run_backend, tiny_mp4, write_wav
 from tests.fakes.wavespeed_server import KEY, FakeWavespeed
 
 
@@ -39,13 +39,6 @@ def backend(server: FakeServer, **over: Any) -> Any:
     return create_backend("wavespeed", cfg)
 
 
-async def run(b: Any, request: VideoRequest, tmp_path: Path, **ctx: Any) -> Any:
-    plan = b.validate(request)
-    ctx.setdefault("sleep", SleepRecorder())
-    out = await b.run(plan, RunContext(out_path=tmp_path / "out.mp4", **ctx))
-    return plan, out
-
-
 def submits(server: FakeServer) -> list[Any]:
     return [r for r in server.seen("POST", "/api/v3/") if r.path != "/api/v3/upload"]
 
@@ -57,7 +50,7 @@ async def test_text_to_video(fake: Any, tmp_path: Path) -> None:
     async def on_submitted(job_id: str) -> None:
         order.append(f"submitted {job_id} after {len(server.seen('GET', '/api/v3/predictions'))} polls")
 
-    plan, out = await run(
+    plan, out = await run_backend(
         backend(server), VideoRequest(prompt="a paper boat", duration_s=5, seed=3), tmp_path, on_submitted=on_submitted
     )
     info = probe(tmp_path / "out.mp4")
@@ -74,7 +67,7 @@ async def test_text_to_video(fake: Any, tmp_path: Path) -> None:
 
 async def test_image_to_video_uploads_the_image(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
-    plan, _ = await run(backend(server), VideoRequest(prompt="waves", image=png_bytes(64, 36)), tmp_path)
+    plan, _ = await run_backend(backend(server), VideoRequest(prompt="waves", image=png_bytes(64, 36)), tmp_path)
     assert plan.model == "alibaba/wan-2.5/image-to-video"
     assert len(server.seen("POST", "/api/v3/upload")) == 1 and provider.uploads[0] == png_bytes(64, 36)
     body = json.loads(submits(server)[0].body)
@@ -86,14 +79,14 @@ async def test_avatar_and_upscale(fake: Any, tmp_path: Path) -> None:
     face = tmp_path / "face.png"
     face.write_bytes(png_bytes(48, 48))
     voice = write_wav(tmp_path / "voice.wav", seconds=1.5)
-    plan, _ = await run(backend(server), VideoRequest(image=face, audio=voice, prompt="speaks"), tmp_path)
+    plan, _ = await run_backend(backend(server), VideoRequest(image=face, audio=voice, prompt="speaks"), tmp_path)
     assert plan.model == "wavespeed-ai/infinitetalk" and plan.duration_s == pytest.approx(1.5, abs=0.05)
     body = json.loads(submits(server)[0].body)
     assert set(body) >= {"image", "audio", "prompt", "resolution"} and body["audio"].startswith(server.url)
 
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(tiny_mp4())
-    plan, _ = await run(backend(server), VideoRequest(video=clip, resolution="1080p"), tmp_path)
+    plan, _ = await run_backend(backend(server), VideoRequest(video=clip, resolution="1080p"), tmp_path)
     assert plan.model == "wavespeed-ai/video-upscaler" and plan.operation == "video-to-video"
     body = json.loads(submits(server)[1].body)
     assert body["target_resolution"] == "1080p" and body["video"].startswith(server.url)
@@ -104,7 +97,7 @@ async def test_429_on_submit_raises_rate_limited(fake: Any, tmp_path: Path) -> N
     provider, server = fake
     provider.fail("submit", 429, headers={"Retry-After": "7"}, body={"code": 429, "message": "too many requests"})
     with pytest.raises(RateLimited) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retry_after == 7
     assert len(submits(server)) == 1 and not server.seen("GET", "/api/v3/predictions")
 
@@ -113,7 +106,7 @@ async def test_429_on_poll_waits_retry_after(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.fail("poll", 429, headers={"Retry-After": "3"})
     sleeper = SleepRecorder()
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert 3 <= sleeper.waits[0] <= 3.3
     assert len(submits(server)) == 1
 
@@ -122,11 +115,11 @@ async def test_500_on_submit_and_on_poll(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.fail("submit", 500)
     with pytest.raises(ProviderError) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retryable and err.value.status == 500
     provider.fail("poll", 502, times=2)
     sleeper = SleepRecorder()
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert sleeper.waits[:2] == pytest.approx([0.02, 0.04], rel=0.11)  # backoff from poll_interval_s
     assert len(submits(server)) == 2
 
@@ -135,7 +128,7 @@ async def test_dropped_connection_after_create(fake: Any, tmp_path: Path) -> Non
     provider, server = fake
     provider.fail("submit", drop=True)
     with pytest.raises(ProviderError) as err:
-        await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.submitted is None  # it may have arrived: the router must not pay again blindly
     assert len(submits(server)) == 1 and len(provider.jobs) == 1
 
@@ -143,10 +136,10 @@ async def test_dropped_connection_after_create(fake: Any, tmp_path: Path) -> Non
 async def test_failed_task_and_content_rejection(fake: Any, tmp_path: Path) -> None:
     _provider, server = fake
     with pytest.raises(GenerationFailed) as failed:
-        await run(backend(server), VideoRequest(prompt="FAIL please"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="FAIL please"), tmp_path)
     assert not failed.value.billable and "out of memory" in failed.value.message
     with pytest.raises(ContentRejected) as rejected:
-        await run(backend(server), VideoRequest(prompt="NSFW thing"), tmp_path)
+        await run_backend(backend(server), VideoRequest(prompt="NSFW thing"), tmp_path)
     assert rejected.value.stage == "input"
     assert not (tmp_path / "out.mp4").exists()
 
@@ -154,7 +147,7 @@ async def test_failed_task_and_content_rejection(fake: Any, tmp_path: Path) -> N
 async def test_expired_download_url_repolls(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.expire_downloads = 1
-    await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     downloads = server.seen("GET", "/files/")
     assert [d.path.rsplit("/", 1)[1] for d in downloads] == ["t1.mp4", "t2.mp4"]
     assert probe(tmp_path / "out.mp4").has_video
@@ -163,7 +156,7 @@ async def test_expired_download_url_repolls(fake: Any, tmp_path: Path) -> None:
 async def test_slow_job_times_out(fake: Any, tmp_path: Path) -> None:
     _provider, server = fake
     with pytest.raises(Timeout):
-        await run(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER ends"), tmp_path)
+        await run_backend(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER ends"), tmp_path)
 
 
 async def test_cancel_stops_polling(fake: Any, tmp_path: Path) -> None:
@@ -171,21 +164,21 @@ async def test_cancel_stops_polling(fake: Any, tmp_path: Path) -> None:
     token = CancelToken()
     sleeper = SleepRecorder(on_sleep=lambda n: token.cancel() if n == 2 else None)
     with pytest.raises(Cancelled):
-        await run(backend(server), VideoRequest(prompt="NEVER ends"), tmp_path, cancel=token, sleep=sleeper)
+        await run_backend(backend(server), VideoRequest(prompt="NEVER ends"), tmp_path, cancel=token, sleep=sleeper)
     assert len(server.seen("GET", "/api/v3/predictions")) == 2  # no cancel endpoint: it just stops polling
 
 
 async def test_resume_polls_without_submitting(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     job = provider.new_job("alibaba/wan-2.5/text-to-video", {"prompt": "x"})
-    _, out = await run(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id=job.id)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id=job.id)
     assert out.provider_job_id == job.id and not submits(server)
     assert probe(tmp_path / "out.mp4").has_video
 
 
 async def test_unknown_model_passes_through(fake: Any, tmp_path: Path) -> None:
     _provider, server = fake
-    await run(
+    await run_backend(
         backend(server),
         VideoRequest(prompt="x", model="bytedance/seedance-v1-pro-t2v-480p", extra={"camera_fixed": True}),
         tmp_path,
@@ -199,8 +192,8 @@ async def test_secret_never_leaks(fake: Any, tmp_path: Path, caplog: pytest.LogC
     caplog.set_level(logging.DEBUG)
     wrong = "ws-wrong-secret-9999"
     with pytest.raises(AuthError) as err:
-        await run(backend(server, api_key=wrong), VideoRequest(prompt="x"), tmp_path)
+        await run_backend(backend(server, api_key=wrong), VideoRequest(prompt="x"), tmp_path)
     assert "WAVESPEED_API_KEY" in str(err.value)
-    _, out = await run(backend(server), VideoRequest(prompt="x"), tmp_path)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     for text in (str(err.value), json.dumps(err.value.to_dict()), caplog.text, repr(out)):
         assert wrong not in text and KEY not in text

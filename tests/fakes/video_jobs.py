@@ -216,3 +216,12 @@ class SleepRecorder:
         if self.on_sleep is not None:
             self.on_sleep(len(self.waits))
         await asyncio.sleep(0.005)
+
+
+async def run_backend(backend: Any, request: Any, tmp_path: Any, **ctx: Any) -> Any:
+    """Validate ``request`` and run it on ``backend`` into ``tmp_path/out.mp4``; waits are recorded, not slept."""
+    from reelforge.backends.base import RunContext
+
+    plan = backend.validate(request)
+    ctx.setdefault("sleep", SleepRecorder())
+    return plan, await backend.run(plan, RunContext(out_path=tmp_path / "out.mp4", **ctx))
