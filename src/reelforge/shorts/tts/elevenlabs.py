@@ -4,53 +4,32 @@ from __future__ import annotations
 
 import base64
 
-import httpx
-
-from ...errors import AuthError, ProviderError
-from ..llm.base import raise_for_status, transport_error
-from .base import Segment, TTSEngine, decode_audio
+from ...errors import ProviderError
+from .base import Segment, decode_audio
+from .hosted import HostedTTSEngine
 
 RATE = 44100
 PRICE_PER_1K_CHARS = 0.18  # creator plan overage, a rough figure; ElevenLabs bills in credits
 
 
-class ElevenLabsEngine(TTSEngine):
+class ElevenLabsEngine(HostedTTSEngine):
     name = "elevenlabs"
+    who = "ElevenLabs"
     timing_source = "elevenlabs-timestamps"
     multilingual = True
+    default_voice = "21m00Tcm4TlvDq8ikWAM"  # "Rachel", a premade voice
+    default_model = "eleven_multilingual_v2"
+    default_base_url = "https://api.elevenlabs.io"
+    base_words_per_minute = 155.0
+    key_hint = '"${ELEVENLABS_API_KEY}"'
 
-    def __init__(
-        self,
-        voice: str | None = None,
-        speed: float = 1.0,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        model: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.voice = voice or "21m00Tcm4TlvDq8ikWAM"  # "Rachel", a premade voice
-        self.speed = speed
-        self.model = model or "eleven_multilingual_v2"
-        self.base_url = (base_url or "https://api.elevenlabs.io").rstrip("/")
-        self.api_key = api_key
-        self.words_per_minute = 155.0 * speed
-        self._transport = transport
-        if not api_key:
-            raise AuthError('the elevenlabs engine needs a key: set shorts.tts.api_key ("${ELEVENLABS_API_KEY}")')
+    def auth_headers(self) -> dict[str, str]:
+        return {"xi-api-key": self.api_key or ""}
 
     async def synthesize(self, sentence: str, words: list[str]) -> Segment:
         url = f"{self.base_url}/v1/text-to-speech/{self.voice}/with-timestamps?output_format=mp3_44100_128"
         body = {"text": sentence, "model_id": self.model, "voice_settings": {"speed": self.speed}}
-        async with httpx.AsyncClient(
-            timeout=120, transport=self._transport, headers={"xi-api-key": self.api_key or ""}
-        ) as client:
-            try:
-                response = await client.post(url, json=body)
-            except httpx.HTTPError as exc:
-                raise transport_error("ElevenLabs", self.base_url, exc) from None
-        if response.status_code == 401:
-            raise AuthError("ElevenLabs refused the API key (401): check shorts.tts.api_key")
-        raise_for_status("ElevenLabs", response)
+        response = await self.post(url, body)
         try:
             data = response.json()
             audio = base64.b64decode(data["audio_base64"])
