@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -25,6 +24,7 @@ from reelforge.media import probe
 from reelforge.types import VideoRequest
 from tests.fakes.minimax_server import MinimaxFake, base_resp
 from tests.fakes.scripted import Fault, Sleeper, tiny_png
+from tests.fakes.scripted import run_recorded as run
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +42,6 @@ def fake(server):
 def make(fake: MinimaxFake, **cfg: object) -> MinimaxBackend:
     config = {"api_key": fake.api_key, "base_url": fake.url, "poll_interval_s": 0.01, "timeout_s": 20, **cfg}
     return MinimaxBackend(config)
-
-
-async def run(backend: MinimaxBackend, request: VideoRequest, tmp_path: Path, **ctx: object):
-    plan = backend.validate(request)
-    sleeper = ctx.pop("sleep", None) or Sleeper()
-    context = RunContext(out_path=tmp_path / "out.mp4", sleep=sleeper, **ctx)  # type: ignore[arg-type]
-    return plan, await backend.run(plan, context), sleeper
 
 
 def submits(fake: MinimaxFake) -> list:

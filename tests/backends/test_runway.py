@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -24,6 +23,7 @@ from reelforge.media import probe
 from reelforge.types import VideoRequest
 from tests.fakes.runway_server import RUNNING, SUCCEEDED, THROTTLED, RunwayFake
 from tests.fakes.scripted import Fault, Sleeper, tiny_png
+from tests.fakes.scripted import run_recorded as run
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +41,6 @@ def fake(server):
 def make(fake: RunwayFake, **cfg: object) -> RunwayBackend:
     config = {"api_key": fake.api_key, "base_url": fake.url, "poll_interval_s": 0.01, "timeout_s": 20, **cfg}
     return RunwayBackend(config)
-
-
-async def run(backend: RunwayBackend, request: VideoRequest, tmp_path: Path, **ctx: object):
-    plan = backend.validate(request)
-    sleeper = ctx.pop("sleep", None) or Sleeper()
-    context = RunContext(out_path=tmp_path / "out.mp4", sleep=sleeper, **ctx)  # type: ignore[arg-type]
-    return plan, await backend.run(plan, context), sleeper
 
 
 def posts(fake: RunwayFake) -> list:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
 
@@ -24,6 +23,7 @@ from reelforge.errors import (
 from reelforge.media import probe
 from reelforge.types import VideoRequest
 from tests.fakes.scripted import Fault, Sleeper, tiny_png
+from tests.fakes.scripted import run_recorded as run
 from tests.fakes.veo_server import VeoFake, google_error
 
 MODEL = "veo-3.1-generate-preview"
@@ -44,13 +44,6 @@ def fake(server):
 def make(fake: VeoFake, **cfg: object) -> VeoBackend:
     base = f"{fake.url}/v1beta"
     return VeoBackend({"api_key": fake.api_key, "base_url": base, "poll_interval_s": 0.01, "timeout_s": 20, **cfg})
-
-
-async def run(backend: VeoBackend, request: VideoRequest, tmp_path: Path, **ctx: object):
-    plan = backend.validate(request)
-    sleeper = ctx.pop("sleep", None) or Sleeper()
-    context = RunContext(out_path=tmp_path / "out.mp4", sleep=sleeper, **ctx)  # type: ignore[arg-type]
-    return plan, await backend.run(plan, context), sleeper
 
 
 def submits(fake: VeoFake) -> list:

@@ -108,3 +108,12 @@ class Sleeper:
         if self.hook is not None:
             self.hook()
         await asyncio.sleep(self.real_s)
+
+
+async def run_recorded(backend: Any, request: Any, tmp_path: Any, **ctx: Any) -> tuple[Any, Any, Sleeper]:
+    """Validate and run ``request`` into ``tmp_path/out.mp4``; returns (plan, output, the sleeper used)."""
+    from reelforge.backends.base import RunContext
+
+    plan = backend.validate(request)
+    sleeper = ctx.pop("sleep", None) or Sleeper()
+    return plan, await backend.run(plan, RunContext(out_path=tmp_path / "out.mp4", sleep=sleeper, **ctx)), sleeper
