@@ -77,9 +77,4 @@ def generate(request: VideoRequest, *, config: Config | None = None, on_progress
 
 def estimate(request: VideoRequest, *, config: Config | None = None) -> dict[str, Any]:
     """Validate and price a request without submitting anything."""
-    router = router_for(config)
-    backend, plan, cost = router.plan(request)
-    return {
-        "backend": backend.name, "model": plan.model, "operation": plan.operation, "estimated_usd": cost,
-        "price_rule": backend.price_rule(plan.model), "plan": plan.describe(), "warnings": plan.warnings,
-    }
+    return router_for(config).estimate(request)

@@ -130,6 +130,16 @@ class Router:
         plan = backend.validate(request)
         return backend, plan, backend.estimate_cost(plan)
 
+    def estimate(self, request: VideoRequest) -> dict[str, Any]:
+        """Validation and price of a request, as data; nothing is submitted."""
+        backend, plan, cost = self.plan(request)
+        return {
+            "backend": backend.name, "model": plan.model, "operation": plan.operation, "estimated_usd": cost,
+            "price_rule": backend.price_rule(plan.model), "width": plan.width, "height": plan.height,
+            "fps": plan.fps, "num_frames": plan.num_frames, "duration_s": plan.duration_s,
+            "plan": plan.describe(), "warnings": plan.warnings,
+        }
+
     async def check_budget(self, estimate: float, request: VideoRequest) -> None:
         if request.max_cost_usd is not None and estimate > request.max_cost_usd:
             raise BudgetExceeded(f"estimated ${estimate:.2f} is over max_cost_usd ${request.max_cost_usd:.2f}",

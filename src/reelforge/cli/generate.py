@@ -120,21 +120,17 @@ def register(app: typer.Typer) -> None:
         config = load_config()
         router = Router(config)
         try:
-            backend_obj, plan, cost = router.plan(request)
-            asyncio.run(router.check_budget(cost, request))
+            data = router.estimate(request)
+            asyncio.run(router.check_budget(data["estimated_usd"], request))
         except (ReelforgeError, ValidationError) as exc:
             fail(exc, json_output)
         finally:
             router.library.close()
-        data = {"backend": backend_obj.name, "model": plan.model, "operation": plan.operation,
-                "estimated_usd": cost, "price_rule": backend_obj.price_rule(plan.model),
-                "width": plan.width, "height": plan.height, "fps": plan.fps, "num_frames": plan.num_frames,
-                "duration_s": plan.duration_s, "warnings": plan.warnings}
         if json_output:
             emit_json(data)
             return
-        sys.stdout.write(f"{data['backend']} / {data['model']}: {plan.operation} {plan.width}x{plan.height} "
-                         f"@ {plan.fps:g} fps, {plan.duration_s:g}s ({plan.num_frames} frames)\n"
-                         f"  estimated ${cost:.4f}  ({data['price_rule']})\n")
-        for w in plan.warnings:
+        sys.stdout.write(f"{data['backend']} / {data['model']}: {data['operation']} {data['width']}x{data['height']} "
+                         f"@ {data['fps']:g} fps, {data['duration_s']:g}s ({data['num_frames']} frames)\n"
+                         f"  estimated ${data['estimated_usd']:.4f}  ({data['price_rule']})\n")
+        for w in data["warnings"]:
             sys.stdout.write(f"  warning: {w}\n")
