@@ -27,8 +27,21 @@ BLOB = bytes(range(256)) * 4096  # 1 MiB, streamed in several chunks
 
 
 async def echo(request: Request) -> Response:
-    body = await request.json()
-    return JSONResponse({"got": body, "auth": request.headers.get("authorization"), "query": request.url.query})
+    body = await request.json() if await request.body() else None
+    return JSONResponse({"got": body, "auth": request.headers.get("authorization"), "query": request.url.query,
+                         "method": request.method, "agent": request.headers.get("user-agent"),
+                         "type": request.headers.get("content-type")})  # fmt: skip
+
+
+async def gzipped(request: Request) -> Response:
+    import gzip
+
+    return Response(gzip.compress(b'{"zipped": true}'), media_type="application/json",
+                    headers={"Content-Encoding": "gzip"})  # fmt: skip
+
+
+async def api_moved(request: Request) -> Response:
+    return RedirectResponse(request.query_params["to"], status_code=307)
 
 
 async def blob(request: Request) -> Response:
@@ -47,7 +60,9 @@ async def drop(request: Request) -> Response:
 def server() -> Iterator[FakeServer]:
     app = Starlette(
         routes=[
-            Route("/echo", echo, methods=["POST"]),
+            Route("/echo", echo, methods=["POST", "GET", "DELETE", "PUT"]),
+            Route("/gzipped", gzipped),
+            Route("/api-moved", api_moved, methods=["POST", "GET"]),
             Route("/blob", blob),
             Route("/moved", moved),
             Route("/drop", drop, methods=["POST"]),
@@ -62,7 +77,7 @@ async def test_new_client_uses_aiohttp_and_round_trips(server: FakeServer) -> No
         assert isinstance(client._transport, AiohttpTransport)
         r = await send(client, "POST", f"{server.url}/echo?a=1", who="t", json={"x": [1, "é"]},
                        headers={"Authorization": "Bearer k"})  # fmt: skip
-        assert r.json() == {"got": {"x": [1, "é"]}, "auth": "Bearer k", "query": "a=1"}
+        assert (r.json()["got"], r.json()["auth"], r.json()["query"]) == ({"x": [1, "é"]}, "Bearer k", "a=1")
         chunks = []
         async with client.stream("GET", f"{server.url}/moved") as response:  # redirect, then a streamed body
             assert response.status_code == 200 and str(response.url).endswith("/blob")
@@ -95,3 +110,46 @@ async def test_a_burst_of_requests_through_a_small_pool(server: FakeServer) -> N
     async with httpx.AsyncClient(transport=AiohttpTransport(limits)) as client:
         results = await asyncio.gather(*(client.post(f"{server.url}/echo", json={"i": i}) for i in range(60)))
         assert [r.json()["got"]["i"] for r in results] == list(range(60))
+
+
+async def test_api_calls_take_the_quick_path_and_keep_httpx_semantics(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with new_client(headers={"User-Agent": "reelforge-test"}) as client:
+        slow = []
+        monkeypatch.setattr(client, "request", lambda *a, **k: slow.append(a))  # the full path must not be used
+        r = await send(client, "POST", f"{server.url}/echo?a=1", who="t", json={"x": [1, "é"]},
+                       params={"b": "2"}, headers={"Authorization": "Bearer k"})  # fmt: skip
+        data = r.json()
+        assert data["got"] == {"x": [1, "é"]} and data["auth"] == "Bearer k" and data["method"] == "POST"
+        assert data["query"] == "a=1&b=2" and data["agent"] == "reelforge-test" and data["type"] == "application/json"
+        assert isinstance(r, httpx.Response) and r.status_code == 200
+        assert str(r.request.url).startswith(f"{server.url}/echo") and r.request.method == "POST"  # built on demand
+        r = await send(client, "DELETE", f"{server.url}/echo", who="t", timeout=5.0)
+        assert r.json()["method"] == "DELETE" and r.json()["got"] is None
+        assert (await send(client, "GET", f"{server.url}/gzipped", who="t")).json() == {"zipped": True}
+        assert slow == []
+
+
+async def test_a_redirected_api_call_goes_through_httpx_which_drops_credentials_across_origins(
+    server: FakeServer,
+) -> None:
+    other = server.url.replace("127.0.0.1", "localhost")  # another origin, same server
+    async with new_client() as client:
+        same = await send(client, "POST", f"{server.url}/api-moved?to=/echo", who="t", json={"n": 1},
+                          headers={"Authorization": "Bearer k"})  # fmt: skip
+        assert same.json()["got"] == {"n": 1} and same.json()["auth"] == "Bearer k"
+        away = await send(client, "GET", f"{server.url}/api-moved?to={other}/echo", who="t",
+                          headers={"Authorization": "Bearer k"})  # fmt: skip
+        assert away.status_code == 200 and away.json()["auth"] is None
+
+
+async def test_quick_path_errors_are_httpx_errors_with_their_request() -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    async with new_client() as client:
+        with pytest.raises(httpx.ConnectError) as err:
+            await client.quick("GET", f"http://127.0.0.1:{port}/echo")
+        assert err.value.request.url.port == port

@@ -102,7 +102,7 @@ async def test_add_rejects_what_is_not_media(library: Library) -> None:
 
 
 async def test_db_insert_failure_leaves_nothing(library: Library, staged, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(asset: Asset) -> None:
+    def boom(conn: object, asset: Asset) -> None:
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(library.assets, "_insert_row", boom)
@@ -124,11 +124,11 @@ async def test_sidecar_failure_leaves_no_row(library: Library, staged, monkeypat
 
 
 async def test_thumbnail_failure_leaves_nothing(library: Library, staged, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def boom(src: Path, dst: Path, duration_s: float) -> None:
+    def boom(src: Path, dst: Path, duration_s: float) -> None:
         dst.write_bytes(b"half a jpeg")
         raise GenerationFailed("ffmpeg crashed", stage="library")
 
-    monkeypatch.setattr("reelforge.library.assets.make_thumbnail", boom)
+    monkeypatch.setattr("reelforge.library.assets.write_thumbnail", boom)
     with pytest.raises(GenerationFailed):
         await add(library, staged())
     assert library_files(library) == [] and staging_files(library) == []
@@ -138,8 +138,18 @@ async def test_failure_gives_back_a_file_from_outside_staging(library: Library, 
                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     own = tmp_path / "mine.mp4"
     own.write_bytes(sample_video.read_bytes())
-    monkeypatch.setattr(library.assets, "_insert_row", lambda asset: (_ for _ in ()).throw(RuntimeError("x")))
+    monkeypatch.setattr(library.assets, "_insert_row", lambda conn, asset: (_ for _ in ()).throw(RuntimeError("x")))
     with pytest.raises(RuntimeError):
         await add(library, own)
     assert own.read_bytes() == sample_video.read_bytes()
     assert library_files(library) == []
+
+
+async def test_rows_and_ledger_writes_share_one_writer(library: Library, staged) -> None:
+    assert library.assets._writer is library.ledger._writer  # one batched transaction stream per database
+    attempt = await library.ledger.start_attempt(backend="procedural", model="m", operation="text-to-video",
+                                                 estimated_usd=0.0, request={})  # fmt: skip
+    asset = await add(library, staged())
+    await library.ledger.finish_attempt(attempt, outcome="succeeded", billable=False, asset_id=asset.id)
+    assert (await library.assets.get(asset.id)).checksum == asset.checksum
+    assert (await library.ledger.get(attempt)).asset_id == asset.id

@@ -5,12 +5,17 @@ mapping in ``http.py`` stay httpx's); only the wire work moves to aiohttp, whose
 cost a fraction of httpcore's per request when hundreds of jobs poll through one client. aiohttp's
 exceptions are translated into httpx's where they enter, keeping the one distinction ``send`` relies on:
 ``ConnectError``/``ConnectTimeout`` mean the request never left; anything later may have arrived.
+
+``quick`` is the short way for small API calls (submit, poll, cancel): the request goes straight to aiohttp
+and the whole answer comes back as one ``httpx.Response``, skipping httpx's per-request machinery (URL
+merging, cookie jar, auth and redirect wrappers), which costs three times aiohttp's own work per call.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+import json as jsonlib
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -18,13 +23,26 @@ import httpx
 
 CHUNK = 1 << 16
 MAX_HEADER = 1 << 16  # long signed download URLs in Location headers must fit
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @contextlib.contextmanager
-def map_aiohttp_errors(request: httpx.Request) -> Iterator[None]:
-    """Raise the httpx exception that says as much as aiohttp's does about whether the request arrived."""
+def map_aiohttp_errors(request: httpx.Request | Callable[[], httpx.Request]) -> Iterator[None]:
+    """Raise the httpx exception that says as much as aiohttp's does about whether the request arrived.
+
+    ``request`` may be a function that builds it, so the quick path pays for it only when something fails.
+    """
     try:
         yield
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        if callable(request):
+            request = request()
+        _raise_mapped(exc, request)
+
+
+def _raise_mapped(error: BaseException, request: httpx.Request) -> None:
+    try:
+        raise error
     except aiohttp.ConnectionTimeoutError as exc:  # waiting for a pool slot or for the TCP/TLS handshake
         raise httpx.ConnectTimeout(str(exc) or "connect timeout", request=request) from exc
     except aiohttp.ClientConnectorError as exc:  # refused, DNS, TLS: nothing was sent
@@ -41,6 +59,34 @@ def map_aiohttp_errors(request: httpx.Request) -> Iterator[None]:
         raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
     except TimeoutError as exc:
         raise httpx.ReadTimeout(str(exc) or "timeout", request=request) from exc
+
+
+def client_timeout(timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, connect=timeout.pool, sock_connect=timeout.connect,
+                                 sock_read=timeout.read)
+
+
+class QuickResponse(httpx.Response):
+    """An answer ``quick`` read whole. Its ``request`` is built only when asked for: parsing the URL into
+    an ``httpx.Request`` costs as much as the rest of a poll."""
+
+    def __init__(self, status: int, *, headers: Any, content: bytes, method: str, url: str) -> None:
+        super().__init__(status, headers=headers, content=content)
+        self._lazy = (method, url)
+
+    @property
+    def request(self) -> httpx.Request:
+        if self._request is None:
+            self._request = httpx.Request(*self._lazy)
+        return self._request
+
+    @request.setter
+    def request(self, value: httpx.Request) -> None:
+        self._request = value
+
+    def raise_for_status(self) -> httpx.Response:
+        self.request  # noqa: B018 - built before httpx looks for it
+        return super().raise_for_status()
 
 
 class _Body(httpx.AsyncByteStream):
@@ -64,6 +110,53 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits or httpx.Limits()
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
+        key = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        cached = self._timeouts.get(key)
+        if cached is None:
+            cached = self._timeouts[key] = client_timeout(timeout)
+        return cached
+
+    async def quick(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> httpx.Response | None:
+        """Send one small request and read the whole answer; None if the answer is a redirect.
+
+        ``headers`` are the complete headers to send (the caller merges its client's defaults). A redirect
+        is left to httpx, which follows it and drops credentials across origins: the caller sends again
+        through the full client (a redirected request was not served, so nothing is done twice).
+        """
+        if self._session is None or self._session.closed:
+            self._session = self._open()
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            headers = {**headers, "Content-Type": "application/json"}
+        with map_aiohttp_errors(lambda: httpx.Request(method, url, params=params, headers=headers)):
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                compress=None,
+                timeout=self._timeout(timeout),
+                skip_auto_headers=("Accept-Encoding", "User-Agent", "Accept", "Content-Type"),
+            ) as response:
+                if response.status in REDIRECTS:
+                    return None
+                content = await response.read()
+                status, raw_headers, request_url = response.status, response.raw_headers, str(response.url)
+        return QuickResponse(status, headers=raw_headers, content=content, method=method, url=request_url)
 
     def _open(self) -> aiohttp.ClientSession:
         limits = self._limits

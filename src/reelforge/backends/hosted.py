@@ -21,6 +21,7 @@ import httpx
 from ..errors import Cancelled, GenerationFailed, ProviderError, RateLimited, ReelforgeError, Timeout
 from ..media import atomic_path, probe
 from ..media.probe import ProbeResult
+from ..media.workers import in_media_thread
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
 from .http import is_transient, new_client, send
 
@@ -222,7 +223,7 @@ class HostedBackend(Backend):
             try:
                 with atomic_path(ctx.out_path) as tmp:
                     await self.fetch(result, client, tmp)
-                    info = await asyncio.to_thread(probe, tmp)
+                    info = await in_media_thread(probe, tmp)
                     if not info.has_video:
                         raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
                 return dataclasses.replace(info, path=ctx.out_path)

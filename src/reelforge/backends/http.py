@@ -11,9 +11,42 @@ import httpx
 from ..errors import AuthError, InvalidRequest, ProviderError, RateLimited, ReelforgeError
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+QUICK_KWARGS = frozenset({"json", "params", "headers", "timeout"})
 
 
-def new_client(max_connections: int = 32, **kwargs: Any) -> httpx.AsyncClient:
+class ProviderClient(httpx.AsyncClient):
+    """httpx's client over aiohttp's pool, with ``send`` taking a short way for small API calls.
+
+    Submits, polls and cancels (JSON or no body, whole answer read) go straight to aiohttp; uploads,
+    streamed downloads and redirected calls take httpx's full path. Either way the caller gets an
+    ``httpx.Response`` and httpx's exceptions.
+    """
+
+    def __init__(self, wire: Any, **kwargs: Any) -> None:
+        super().__init__(transport=wire, **kwargs)
+        self.wire = wire
+        self._base_headers: dict[str, str] | None = None
+
+    def base_headers(self) -> dict[str, str]:
+        if self._base_headers is None or len(self._base_headers) != len(self.headers):
+            self._base_headers = dict(self.headers.items())
+        return self._base_headers
+
+    async def quick(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                    timeout: Any = None, json: Any = None, params: Any = None) -> httpx.Response:
+        merged = self.base_headers()
+        if headers:
+            lowered = {k.lower() for k in headers}
+            merged = {**{k: v for k, v in merged.items() if k.lower() not in lowered}, **headers}
+        spec = self.timeout if timeout is None else (timeout if isinstance(timeout, httpx.Timeout)
+                                                     else httpx.Timeout(timeout))
+        response = await self.wire.quick(method, url, merged, spec, json=json, params=params)
+        if response is None:  # a redirect: httpx follows it (and drops credentials across origins)
+            response = await self.request(method, url, headers=headers, timeout=spec, json=json, params=params)
+        return response
+
+
+def new_client(max_connections: int = 32, **kwargs: Any) -> ProviderClient:
     """The shared client for provider calls: httpx's API over aiohttp's connection pool.
 
     httpcore's own pool scans every queued request and pooled connection per assignment, which is
@@ -22,9 +55,7 @@ def new_client(max_connections: int = 32, **kwargs: Any) -> httpx.AsyncClient:
     from .aiohttp_transport import AiohttpTransport
 
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return httpx.AsyncClient(
-        transport=AiohttpTransport(limits), timeout=DEFAULT_TIMEOUT, follow_redirects=True, **kwargs
-    )
+    return ProviderClient(AiohttpTransport(limits), timeout=DEFAULT_TIMEOUT, follow_redirects=True, **kwargs)
 
 
 def _retry_info_delay(response: httpx.Response) -> float | None:
@@ -92,7 +123,10 @@ async def send(
 ) -> httpx.Response:
     """Send one request; translate transport errors. ``submitted`` on the error says whether it arrived."""
     try:
-        response = await client.request(method, url, **kwargs)
+        if isinstance(client, ProviderClient) and kwargs.keys() <= QUICK_KWARGS:
+            response = await client.quick(method, url, **kwargs)
+        else:
+            response = await client.request(method, url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise ProviderError(f"{who} unreachable: {type(exc).__name__}", retryable=True, submitted=False) from None
     except httpx.TransportError as exc:  # sent, but the answer was lost: it may have arrived

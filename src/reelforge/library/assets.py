@@ -11,20 +11,23 @@ import os
 import shutil
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from ..errors import InvalidRequest
 from ..media import atomic_path, atomic_write_text, probe
 from ..media.probe import ProbeResult
+from ..media.workers import in_media_thread
 from ..types import Cost
 from .ids import new_id
 from .models import Asset
 from .tables import assets as t
-from .thumbnail import make_thumbnail
+from .thumbnail import write_thumbnail
+from .writer import BatchWriter
 
 _INSERT = t.insert()  # built once: each add only binds values (no per-call statement or cache-key building)
 
@@ -37,8 +40,9 @@ def _sha256(path: Path) -> str:
 class AssetStore:
     """Files and rows of stored outputs. Every method does its blocking work off the event loop."""
 
-    def __init__(self, engine: Engine, data_dir: Path) -> None:
+    def __init__(self, engine: Engine, data_dir: Path, writer: BatchWriter | None = None) -> None:
         self._engine = engine
+        self._writer = writer or BatchWriter(engine)  # rows join the transactions of concurrent writes
         self.data_dir = Path(data_dir)
         self.assets_dir = self.data_dir / "assets"
         self.tmp_dir = self.data_dir / "tmp"
@@ -90,26 +94,35 @@ class AssetStore:
         download); it is used instead of probing again.
         """
         src = Path(src)
+        fields = dict(kind=kind, request=request, backend=backend, model=model, seed=seed,
+                      cost_usd=cost.actual_usd if cost.actual_usd is not None else cost.estimated_usd,
+                      billable=cost.billable, provider_job_id=provider_job_id, cache_key=cache_key,
+                      warnings=list(warnings), extra=dict(extra or {}))
+        # one hop to a worker thread for the file work, then the row joins the writer's next transaction
+        asset, renamed = await in_media_thread(self._stage, src, probed, fields)
+        try:
+            await self._writer.run(partial(self._insert_row, asset=asset))
+        except BaseException:
+            await asyncio.shield(asyncio.to_thread(self._unplace, asset, src, renamed, asset.path.exists()))
+            raise
+        return asset
+
+    def _stage(self, src: Path, probed: ProbeResult | None, fields: dict[str, Any]) -> tuple[Asset, bool]:
+        """Probe, hash and thumbnail ``src``, then place the file, thumbnail and sidecar (not the row)."""
         thumb_tmp: Path | None = None
         try:
-            info, checksum, size = await asyncio.to_thread(self._inspect, src, probed)
+            info, checksum, size = self._inspect(src, probed)
             asset_id = new_id()
             if info.has_video:
                 thumb_tmp = self.staging_path(".jpg")
-                await make_thumbnail(src, thumb_tmp, info.duration_s)
+                write_thumbnail(src, thumb_tmp, info.duration_s)
             width, height = info.display_size
             asset = Asset(
                 id=asset_id,
-                kind=kind,
                 path=self.assets_dir / f"{asset_id}{src.suffix or '.mp4'}",
                 sidecar_path=self.assets_dir / f"{asset_id}.json",
                 thumbnail_path=self.assets_dir / f"{asset_id}.jpg" if thumb_tmp else None,
                 created_at=datetime.now(UTC),
-                backend=backend,
-                model=model,
-                seed=seed,
-                cost_usd=cost.actual_usd if cost.actual_usd is not None else cost.estimated_usd,
-                billable=cost.billable,
                 checksum=checksum,
                 size_bytes=size,
                 width=width,
@@ -117,20 +130,15 @@ class AssetStore:
                 fps=info.fps,
                 num_frames=info.num_frames,
                 duration_s=round(info.duration_s, 6),
-                request=request,
-                provider_job_id=provider_job_id,
-                cache_key=cache_key,
-                warnings=list(warnings),
-                extra=dict(extra or {}),
+                **fields,
             )
-            await asyncio.to_thread(self._commit, asset, src, thumb_tmp)
+            return asset, self._place_all(asset, src, thumb_tmp)
         except BaseException:
             if thumb_tmp is not None:
                 thumb_tmp.unlink(missing_ok=True)
             if self._is_staged(src):
                 src.unlink(missing_ok=True)
             raise
-        return asset
 
     def _inspect(self, src: Path, probed: ProbeResult | None = None) -> tuple[ProbeResult, str, int]:
         if not src.is_file():
@@ -150,7 +158,8 @@ class AssetStore:
             shutil.copyfile(src, tmp)
         return False
 
-    def _commit(self, asset: Asset, src: Path, thumb_tmp: Path | None) -> None:
+    def _place_all(self, asset: Asset, src: Path, thumb_tmp: Path | None) -> bool:
+        """Move the file and thumbnail in and write the sidecar; undone on failure. True if src was renamed."""
         placed: list[Path] = []
         renamed = False
         try:
@@ -160,30 +169,36 @@ class AssetStore:
                 os.replace(thumb_tmp, asset.thumbnail_path)
                 placed.append(asset.thumbnail_path)
             self._write_sidecar(asset)
-            placed.append(asset.sidecar_path)
-            self._insert_row(asset)
         except BaseException:
-            for p in reversed(placed):
-                if p == asset.path and renamed and not self._is_staged(src):
-                    with contextlib.suppress(OSError):
-                        os.replace(p, src)  # give the caller's own file back
-                p.unlink(missing_ok=True)
+            self._unplace(asset, src, renamed, bool(placed))
             raise
-        if not renamed:
+        return renamed
+
+    def _unplace(self, asset: Asset, src: Path, renamed: bool, file_placed: bool) -> None:
+        """Take a half-added asset's files out again; the caller's own (unstaged) file goes back."""
+        for p in (asset.sidecar_path, asset.thumbnail_path):
+            if p is not None:
+                p.unlink(missing_ok=True)
+        if not file_placed:
+            return
+        if renamed and not self._is_staged(src):
+            with contextlib.suppress(OSError):
+                os.replace(asset.path, src)  # give the caller's own file back
+        asset.path.unlink(missing_ok=True)
+        if self._is_staged(src):
             src.unlink(missing_ok=True)
 
     def _write_sidecar(self, asset: Asset) -> None:
         atomic_write_text(asset.sidecar_path, json.dumps(asset.model_dump(mode="json"), indent=2) + "\n")
 
-    def _insert_row(self, asset: Asset) -> None:
+    def _insert_row(self, conn: Connection, asset: Asset) -> None:
         row = asset.model_dump()
         row.update(
             path=self._rel(asset.path),
             sidecar_path=self._rel(asset.sidecar_path),
             thumbnail_path=self._rel(asset.thumbnail_path) if asset.thumbnail_path else None,
         )
-        with self._engine.begin() as conn:
-            conn.execute(_INSERT, row)
+        conn.execute(_INSERT, row)
 
     # ---- read --------------------------------------------------------------------------------------
     def _to_asset(self, row: sa.Row[Any]) -> Asset:

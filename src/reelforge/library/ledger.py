@@ -39,9 +39,9 @@ def _utc(when: datetime) -> datetime:
 class UsageLedger:
     """Attempts are recorded before the backend is called and finished with their outcome."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, writer: BatchWriter | None = None) -> None:
         self._engine = engine
-        self._writer = BatchWriter(engine)  # writes from concurrent runs share transactions
+        self._writer = writer or BatchWriter(engine)  # writes from concurrent runs share transactions
 
     # ---- writes ------------------------------------------------------------------------------------
     @staticmethod

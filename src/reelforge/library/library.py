@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from .assets import AssetStore
 from .db import acquire_engine, release_engine
 from .ledger import UsageLedger
+from .writer import BatchWriter
 
 
 class Library:
@@ -24,8 +25,9 @@ class Library:
         url = database_url or "sqlite:///{data_dir}/reelforge.db"
         self.database_url = url.replace("{data_dir}", str(self.data_dir))
         self._engine: Engine | None = acquire_engine(self.database_url)
-        self.assets = AssetStore(self._engine, self.data_dir)
-        self.ledger = UsageLedger(self._engine)
+        writer = BatchWriter(self._engine)  # rows and ledger writes of concurrent runs share transactions
+        self.assets = AssetStore(self._engine, self.data_dir, writer)
+        self.ledger = UsageLedger(self._engine, writer)
 
     @classmethod
     def from_config(cls, config: Any) -> Library:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from ..errors import GenerationFailed
@@ -47,7 +46,3 @@ def write_thumbnail(src: Path, dst: Path, duration_s: float) -> None:
             return
     raise GenerationFailed(f"no frame could be read for the thumbnail of {src}", stage="library")
 
-
-async def make_thumbnail(src: Path, dst: Path, duration_s: float) -> None:
-    """Write the thumbnail of ``src`` to ``dst``; the middle frame, falling back to the first."""
-    await asyncio.to_thread(write_thumbnail, src, dst, duration_s)
