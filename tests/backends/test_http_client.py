@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -153,3 +154,21 @@ async def test_quick_path_errors_are_httpx_errors_with_their_request() -> None:
         with pytest.raises(httpx.ConnectError) as err:
             await client.quick("GET", f"http://127.0.0.1:{port}/echo")
         assert err.value.request.url.port == port
+
+
+async def test_download_streams_to_disk_and_leaves_redirects_to_httpx(server: FakeServer, tmp_path: Path) -> None:
+    async with new_client() as client:
+        r = await client.download(f"{server.url}/blob", tmp_path / "a.mp4")
+        assert r is not None and r.status_code == 200 and (tmp_path / "a.mp4").read_bytes() == BLOB
+        assert await client.download(f"{server.url}/moved", tmp_path / "b.mp4") is None  # redirect: caller streams
+        assert not (tmp_path / "b.mp4").exists()
+        gone = await client.download(f"{server.url}/nothing-here", tmp_path / "c.mp4")
+        assert gone is not None and gone.status_code == 404 and not (tmp_path / "c.mp4").exists()
+        await client.download(f"{server.url}/gzipped", tmp_path / "d.json")
+        assert (tmp_path / "d.json").read_bytes() == b'{"zipped": true}'  # Content-Encoding undone
+
+
+async def test_download_disk_errors_are_not_network_errors(server: FakeServer, tmp_path: Path) -> None:
+    async with new_client() as client:
+        with pytest.raises(FileNotFoundError):
+            await client.download(f"{server.url}/blob", tmp_path / "no-such-folder" / "a.mp4")

@@ -8,12 +8,13 @@ import pytest
 
 from reelforge.backends.router import Router
 from reelforge.config import Config
-from reelforge.errors import ContentRejected
+from reelforge.errors import ContentRejected, InvalidRequest
 from reelforge.types import VideoRequest
 from tests.fakes.minimax_server import MinimaxFake
 from tests.fakes.runway_server import RunwayFake
 from tests.fakes.scripted import Fault, Sleeper
 from tests.fakes.veo_server import VeoFake
+from tests.fakes.video_jobs import tiny_mp4
 
 
 @pytest.fixture(scope="module")
@@ -76,4 +77,21 @@ async def test_veo_safety_filter_is_recorded_as_rejected_and_not_billed(fakes, d
     [attempt] = await router.library.ledger.attempts()
     assert (attempt.backend, attempt.outcome, attempt.billable) == ("veo", "rejected", False)
     assert attempt.provider_job_id and len(veo.server.seen("POST", "/v1beta/models/")) == 1
+    router.library.close()
+
+
+async def test_a_broken_file_from_the_provider_is_refused_stored_nowhere_and_billed(fakes, data_dir):
+    runway, _, _ = fakes
+    router, _ = router_for(data_dir, fakes, default_backend="runway")
+    runway.video = b"<html>not a video</html>"  # the router's library probes what the backend downloaded
+    try:
+        with pytest.raises(InvalidRequest, match="not readable media"):
+            await router.generate(VideoRequest(prompt="x", backend="runway", duration_s=5))
+    finally:
+        await router.aclose()
+        runway.video = tiny_mp4()
+    [attempt] = await router.library.ledger.attempts()
+    assert (attempt.outcome, attempt.billable) == ("failed", True)  # the provider ran the job: it was charged
+    assert await router.library.assets.list() == []
+    assert not list((data_dir / "assets").iterdir()) and not list((data_dir / "tmp").iterdir())
     router.library.close()

@@ -124,11 +124,11 @@ async def test_sidecar_failure_leaves_no_row(library: Library, staged, monkeypat
 
 
 async def test_thumbnail_failure_leaves_nothing(library: Library, staged, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(src: Path, dst: Path, duration_s: float) -> None:
+    def boom(container: object, dst: Path, info: object) -> None:
         dst.write_bytes(b"half a jpeg")
-        raise GenerationFailed("ffmpeg crashed", stage="library")
+        raise GenerationFailed("decoder crashed", stage="library")
 
-    monkeypatch.setattr("reelforge.library.assets.write_thumbnail", boom)
+    monkeypatch.setattr("reelforge.library.thumbnail._write", boom)
     with pytest.raises(GenerationFailed):
         await add(library, staged())
     assert library_files(library) == [] and staging_files(library) == []
@@ -153,3 +153,30 @@ async def test_rows_and_ledger_writes_share_one_writer(library: Library, staged)
     await library.ledger.finish_attempt(attempt, outcome="succeeded", billable=False, asset_id=asset.id)
     assert (await library.assets.get(asset.id)).checksum == asset.checksum
     assert (await library.ledger.get(attempt)).asset_id == asset.id
+
+
+async def test_thumbnail_of_a_rotated_clip_is_upright(library: Library, sample_video: Path) -> None:
+    import subprocess
+
+    from reelforge.media import ffmpeg_exe
+
+    src = library.assets.staging_path()
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-display_rotation", "90", "-i", str(sample_video), "-c", "copy",
+                    "-y", str(src)], check=True)  # fmt: skip
+    asset = await add(library, src)  # probed and thumbnailed in one pass over the file
+    assert (asset.width, asset.height) == (54, 96)  # stored 96x54, displayed portrait
+    with Image.open(asset.thumbnail_path) as thumb:
+        assert thumb.height > thumb.width
+
+
+async def test_a_video_asset_needs_a_video_stream(library: Library, tmp_path: Path) -> None:
+    import subprocess
+
+    from reelforge.media import ffmpeg_exe
+
+    src = library.assets.staging_path(".m4a")
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=0.5", "-c:a", "aac", "-y", str(src)],
+                   check=True)  # fmt: skip
+    with pytest.raises(GenerationFailed, match="no video stream"):
+        await add(library, src)
+    assert library_files(library) == [] and staging_files(library) == []

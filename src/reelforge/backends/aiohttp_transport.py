@@ -13,9 +13,11 @@ merging, cookie jar, auth and redirect wrappers), which costs three times aiohtt
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json as jsonlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -59,6 +61,27 @@ def _raise_mapped(error: BaseException, request: httpx.Request) -> None:
         raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
     except TimeoutError as exc:
         raise httpx.ReadTimeout(str(exc) or "timeout", request=request) from exc
+
+
+class _DiskError(Exception):
+    """Carries an error from writing the local file past the network error mapping."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _save(response: aiohttp.ClientResponse, dest: Path) -> None:
+    try:
+        fh = await asyncio.to_thread(dest.open, "wb")  # creating a file can block: not on the loop
+    except OSError as exc:
+        raise _DiskError(exc) from exc
+    with fh:
+        async for chunk in response.content.iter_chunked(CHUNK):
+            try:
+                fh.write(chunk)
+            except OSError as exc:
+                raise _DiskError(exc) from exc
 
 
 def client_timeout(timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
@@ -175,6 +198,39 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             max_line_size=MAX_HEADER,
             max_field_size=MAX_HEADER,
         )
+
+    async def download(
+        self, url: str, dest: Path, headers: Mapping[str, str], timeout: httpx.Timeout
+    ) -> httpx.Response | None:
+        """GET ``url`` into ``dest``, streamed; None if the answer is a redirect (left to httpx).
+
+        A 2xx answer is written to ``dest`` (Content-Encoding undone) and returned without its body; any
+        other answer is returned with its body read and nothing written.
+        """
+        if self._session is None or self._session.closed:
+            self._session = self._open()
+        try:
+            with map_aiohttp_errors(lambda: httpx.Request("GET", url, headers=headers)):
+                async with self._session.get(
+                    url,
+                    headers=headers,
+                    allow_redirects=False,
+                    auto_decompress=True,
+                    timeout=self._timeout(timeout),
+                    skip_auto_headers=("User-Agent", "Accept"),
+                ) as response:
+                    if response.status in REDIRECTS:
+                        return None
+                    status, request_url = response.status, str(response.url)
+                    raw_headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-encoding"]
+                    content = b""
+                    if status >= 300:
+                        content = await response.read()
+                    else:
+                        await _save(response, dest)
+        except _DiskError as exc:  # our own file failed (disk full): not a network error, raised as it was
+            raise exc.error from None
+        return QuickResponse(status, headers=raw_headers, content=content, method="GET", url=request_url)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None or self._session.closed:

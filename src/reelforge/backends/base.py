@@ -100,6 +100,9 @@ class RunContext:
     resume_job_id: str | None = None  # poll this existing provider job instead of submitting
     http: Any = None  # an httpx.AsyncClient shared across backends (None: the backend makes one)
     sleep: Callable[[float], Awaitable[None]] | None = None  # injectable for tests
+    # False: the caller probes the output itself (the router's library does, in one pass with the thumbnail),
+    # so a backend may skip its own probe of the file it wrote
+    probe_output: bool = True
 
     def progress(self, fraction: float, message: str) -> None:
         if self.on_progress is not None:

@@ -23,7 +23,7 @@ from ..media import atomic_path, probe
 from ..media.probe import ProbeResult
 from ..media.workers import in_media_thread
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
-from .http import is_transient, new_client, send
+from .http import ProviderClient, is_transient, new_client, raise_for_status, send
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -131,19 +131,28 @@ class HostedBackend(Backend):
         if not result.output_urls:
             raise GenerationFailed(f"{self.name} reported success but returned no video", billable=True)
         url = result.output_urls[0]
+        if isinstance(client, ProviderClient):
+            response = await client.download(url, dest, headers=self.download_headers(url))
+            if response is not None:  # None: redirected, so httpx follows it below
+                self._check_download(response)
+                return
         async with client.stream("GET", url, headers=self.download_headers(url)) as response:
-            if response.status_code in (403, 404, 410):
-                raise ProviderError(f"{self.name} download URL expired or gone ({response.status_code})",
-                                    retryable=True, status=response.status_code)
             if response.status_code >= 400:
                 await response.aread()
-                from .http import raise_for_status
-
-                raise_for_status(response, who=f"{self.name} download")
+                self._check_download(response)
             fh = await asyncio.to_thread(dest.open, "wb")  # creating a file can block: not on the loop
             with fh:
                 async for chunk in response.aiter_bytes(1 << 20):
                     fh.write(chunk)
+
+    def _check_download(self, response: httpx.Response) -> None:
+        """Raise for a failed download: an expired or vanished URL is retryable (poll for a fresh one)."""
+        status = response.status_code
+        if status in (403, 404, 410):
+            raise ProviderError(f"{self.name} download URL expired or gone ({status})", retryable=True, status=status)
+        raise_for_status(response, who=f"{self.name} download")
+        if status >= 300:
+            raise ProviderError(f"{self.name} download answered {status} with no video", retryable=True, status=status)
 
     # -- the template -------------------------------------------------------------------------------
     async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
@@ -215,18 +224,26 @@ class HostedBackend(Backend):
             await self._sleep(ctx, delay)
 
     async def _download(self, job_id: str, result: PollResult, plan: Plan, client: httpx.AsyncClient,
-                        ctx: RunContext) -> ProbeResult:
-        """Fetch the video to ``ctx.out_path`` and verify it; returns the probe of the written file."""
+                        ctx: RunContext) -> ProbeResult | None:
+        """Fetch the video to ``ctx.out_path`` and verify it; returns the probe of the written file.
+
+        With ``ctx.probe_output`` off the caller probes the file itself; an empty download still fails here.
+        """
         cfg: Any = self.config
         ctx.progress(0.92, f"{self.name}: downloading")
         for attempt in range(1, cfg.max_download_attempts + 1):
             try:
                 with atomic_path(ctx.out_path) as tmp:
                     await self.fetch(result, client, tmp)
-                    info = await in_media_thread(probe, tmp)
-                    if not info.has_video:
-                        raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
-                return dataclasses.replace(info, path=ctx.out_path)
+                    if not ctx.probe_output:
+                        if not tmp.stat().st_size:
+                            raise GenerationFailed(f"{self.name} returned an empty file", billable=True)
+                        info = None
+                    else:
+                        info = await in_media_thread(probe, tmp)
+                        if not info.has_video:
+                            raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
+                return None if info is None else dataclasses.replace(info, path=ctx.out_path)
             except ReelforgeError as exc:
                 expired = getattr(exc, "status", None) in (403, 404, 410)
                 if attempt == cfg.max_download_attempts or not (expired or is_transient(exc)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,18 +33,30 @@ class ProviderClient(httpx.AsyncClient):
             self._base_headers = dict(self.headers.items())
         return self._base_headers
 
-    async def quick(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                    timeout: Any = None, json: Any = None, params: Any = None) -> httpx.Response:
+    def merged_headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        """The client's headers with the call's own on top (names compared without case)."""
         merged = self.base_headers()
         if headers:
             lowered = {k.lower() for k in headers}
             merged = {**{k: v for k, v in merged.items() if k.lower() not in lowered}, **headers}
+        return merged
+
+    async def quick(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                    timeout: Any = None, json: Any = None, params: Any = None) -> httpx.Response:
+        merged = self.merged_headers(headers)
         spec = self.timeout if timeout is None else (timeout if isinstance(timeout, httpx.Timeout)
                                                      else httpx.Timeout(timeout))
         response = await self.wire.quick(method, url, merged, spec, json=json, params=params)
         if response is None:  # a redirect: httpx follows it (and drops credentials across origins)
             response = await self.request(method, url, headers=headers, timeout=spec, json=json, params=params)
         return response
+
+    async def download(self, url: str, dest: Path, *, headers: dict[str, str] | None = None) -> httpx.Response | None:
+        """GET ``url`` into ``dest`` the short way; None when it redirects (then stream it through httpx).
+
+        Returns the answer: 2xx with the body written to ``dest``, anything else with its body and no file.
+        """
+        return await self.wire.download(url, dest, self.merged_headers(headers), self.timeout)
 
 
 def new_client(max_connections: int = 32, **kwargs: Any) -> ProviderClient:

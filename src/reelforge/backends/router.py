@@ -239,7 +239,8 @@ class Router:
 
             staging = self.library.assets.staging_path()
             ctx = RunContext(out_path=staging, on_progress=on_progress, cancel=cancel, on_submitted=on_submitted,
-                             resume_job_id=resume_job_id, http=self.http if backend.kind == "hosted" else None)
+                             resume_job_id=resume_job_id, http=self.http if backend.kind == "hosted" else None,
+                             probe_output=False)  # the library probes it, in one pass with the thumbnail
             self._reserved_usd += estimate
             try:
                 output = await backend.run(plan, ctx)
@@ -263,15 +264,17 @@ class Router:
                                      staging)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _finish_failed(self, attempt_id: str, exc: BaseException, submitted: bool) -> None:
+    async def _finish_failed(self, attempt_id: str, exc: BaseException, submitted: bool,
+                             billable: bool | None = None) -> None:
         if isinstance(exc, Cancelled):
             outcome = "cancelled"
         elif isinstance(exc, ContentRejected):
             outcome = "rejected"
         else:
             outcome = "failed"
-        billable = bool(getattr(exc, "billable", False)) if isinstance(exc, ContentRejected | GenerationFailed) \
-            else False
+        if billable is None:
+            billable = bool(getattr(exc, "billable", False)) if isinstance(exc, ContentRejected | GenerationFailed) \
+                else False
         error = exc.to_dict() if isinstance(exc, ReelforgeError) else {"type": type(exc).__name__,
                                                                         "message": str(exc)[:300]}
         with contextlib.suppress(Exception):
@@ -291,9 +294,9 @@ class Router:
                 staging, kind="video", request=record, backend=backend.name, model=plan.model, seed=seed,
                 cost=cost, provider_job_id=output.provider_job_id, cache_key=key,
                 warnings=[*plan.warnings, *output.warnings], extra={"plan": plan.describe()}, probed=probed)
-        except BaseException as exc:
+        except BaseException as exc:  # the backend's work is done: it costs what the backend said either way
             staging.unlink(missing_ok=True)
-            await self._finish_failed(attempt_id, exc, True)
+            await self._finish_failed(attempt_id, exc, True, billable=output.billable)
             raise
         await self.library.ledger.finish_attempt(attempt_id, outcome="succeeded", billable=output.billable,
                                                  actual_usd=output.actual_usd, asset_id=asset.id)

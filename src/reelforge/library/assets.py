@@ -18,15 +18,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import InvalidRequest
-from ..media import atomic_path, atomic_write_text, probe
+from ..errors import GenerationFailed, InvalidRequest
+from ..media import atomic_path, atomic_write_text
 from ..media.probe import ProbeResult
 from ..media.workers import in_media_thread
 from ..types import Cost
 from .ids import new_id
 from .models import Asset
 from .tables import assets as t
-from .thumbnail import write_thumbnail
+from .thumbnail import probe_with_thumbnail, write_thumbnail
 from .writer import BatchWriter
 
 _INSERT = t.insert()  # built once: each add only binds values (no per-call statement or cache-key building)
@@ -111,11 +111,22 @@ class AssetStore:
         """Probe, hash and thumbnail ``src``, then place the file, thumbnail and sidecar (not the row)."""
         thumb_tmp: Path | None = None
         try:
-            info, checksum, size = self._inspect(src, probed)
+            if not src.is_file():
+                raise InvalidRequest({"src": f"{src} is not a file"})
+            thumb_tmp = self.staging_path(".jpg")
+            if probed is None:
+                info = probe_with_thumbnail(src, thumb_tmp)  # one pass over the file for both
+            else:
+                info = probed
+                if info.has_video:
+                    write_thumbnail(src, thumb_tmp, info)
+            if not info.has_video:
+                if fields["kind"] == "video":
+                    raise GenerationFailed(f"{src.name} holds no video stream", stage="library")
+                thumb_tmp.unlink(missing_ok=True)
+                thumb_tmp = None
+            checksum, size = _sha256(src), src.stat().st_size
             asset_id = new_id()
-            if info.has_video:
-                thumb_tmp = self.staging_path(".jpg")
-                write_thumbnail(src, thumb_tmp, info.duration_s)
             width, height = info.display_size
             asset = Asset(
                 id=asset_id,
@@ -139,12 +150,6 @@ class AssetStore:
             if self._is_staged(src):
                 src.unlink(missing_ok=True)
             raise
-
-    def _inspect(self, src: Path, probed: ProbeResult | None = None) -> tuple[ProbeResult, str, int]:
-        if not src.is_file():
-            raise InvalidRequest({"src": f"{src} is not a file"})
-        info = probe(src) if probed is None else probed
-        return info, _sha256(src), src.stat().st_size
 
     def _place(self, src: Path, dst: Path) -> bool:
         """Move ``src`` to ``dst``: a rename when possible (True), else an atomic copy (False, src kept)."""

@@ -5,44 +5,67 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import GenerationFailed
+from ..media.probe import ProbeResult, open_media, probe_container
 
 MAX_SIDE = 320
 THREADED_PIXELS = 1920 * 1080
 
 
-def _frame_at(src: Path, at: float):  # type: ignore[no-untyped-def]
-    import av
-
-    with av.open(str(src)) as container:
-        stream = container.streams.video[0]
-        cc = stream.codec_context
-        if (cc.width or 0) * (cc.height or 0) >= THREADED_PIXELS:  # threads pay off on large frames only
-            stream.thread_type = "AUTO"
-        else:
-            cc.thread_count = 1  # no decoder thread pool started and joined for a few small frames
-        if at > 0 and stream.time_base:
-            container.seek(int(at / stream.time_base), stream=stream, backward=True)
-        best = None
-        for frame in container.decode(stream):
-            best = frame
-            if frame.time is None or frame.time >= at:
-                break
-        return None if best is None else best.to_image(threads=1)  # no scaler thread pool either
+def _configure(container) -> None:  # type: ignore[no-untyped-def]
+    """Decoder threads before the codec opens: they pay off on large frames only."""
+    stream = container.streams.video[0]
+    cc = stream.codec_context
+    if cc.is_open:
+        return
+    if (cc.width or 0) * (cc.height or 0) >= THREADED_PIXELS:
+        stream.thread_type = "AUTO"
+    else:
+        cc.thread_count = 1  # no decoder thread pool started and joined for a few small frames
 
 
-def write_thumbnail(src: Path, dst: Path, duration_s: float) -> None:
-    for at in (max(0.0, duration_s / 2), 0.0):
+def _frame_at(container, at: float):  # type: ignore[no-untyped-def]
+    stream = container.streams.video[0]
+    _configure(container)
+    container.seek(int(at / stream.time_base) if at > 0 and stream.time_base else 0, stream=stream, backward=True)
+    best = None
+    for frame in container.decode(stream):
+        best = frame
+        if frame.time is None or frame.time >= at:
+            break
+    return None if best is None else best.to_image(threads=1)  # no scaler thread pool either
+
+
+def _write(container, dst: Path, info: ProbeResult) -> None:  # type: ignore[no-untyped-def]
+    for at in (max(0.0, info.duration_s / 2), 0.0):
         try:
-            image = _frame_at(src, at)
+            image = _frame_at(container, at)
         except Exception:
             image = None
         if image is None:
             continue
+        if info.rotation:  # the display matrix turns counter-clockwise, as does Pillow
+            image = image.rotate(info.rotation, expand=True)
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         w, h = image.size
         image = image.resize((max(2, w - w % 2), max(2, h - h % 2)))
         image.convert("RGB").save(dst, "JPEG", quality=85)
         if dst.exists() and dst.stat().st_size > 0:
             return
-    raise GenerationFailed(f"no frame could be read for the thumbnail of {src}", stage="library")
+    raise GenerationFailed(f"no frame could be read for the thumbnail of {info.path}", stage="library")
 
+
+def write_thumbnail(src: Path, dst: Path, info: ProbeResult) -> None:
+    """Write the thumbnail of ``src`` (probed as ``info``) to ``dst``: the middle frame, else the first."""
+    with open_media(src) as container:
+        _write(container, dst, info)
+
+
+def probe_with_thumbnail(src: Path, dst: Path) -> ProbeResult:
+    """Probe ``src`` and, if it has video, write its thumbnail to ``dst``, opening the file once."""
+    with open_media(src) as container:
+        if container.streams.video:
+            _configure(container)
+        info = probe_container(container, Path(src), decoder_set=bool(container.streams.video))
+        if info.has_video:
+            _write(container, dst, info)
+    return info
