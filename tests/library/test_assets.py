@@ -113,7 +113,7 @@ async def test_db_insert_failure_leaves_nothing(library: Library, staged, monkey
 
 
 async def test_sidecar_failure_leaves_no_row(library: Library, staged, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(asset: Asset) -> None:
+    def boom(asset: Asset, text: str) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(library.assets, "_write_sidecar", boom)
@@ -124,11 +124,10 @@ async def test_sidecar_failure_leaves_no_row(library: Library, staged, monkeypat
 
 
 async def test_thumbnail_failure_leaves_nothing(library: Library, staged, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(container: object, dst: Path, info: object) -> None:
-        dst.write_bytes(b"half a jpeg")
+    def boom(container: object, info: object) -> bytes:
         raise GenerationFailed("decoder crashed", stage="library")
 
-    monkeypatch.setattr("reelforge.library.thumbnail._write", boom)
+    monkeypatch.setattr("reelforge.library.thumbnail._jpeg", boom)
     with pytest.raises(GenerationFailed):
         await add(library, staged())
     assert library_files(library) == [] and staging_files(library) == []

@@ -94,7 +94,10 @@ class QuickResponse(httpx.Response):
     an ``httpx.Request`` costs as much as the rest of a poll."""
 
     def __init__(self, status: int, *, headers: Any, content: bytes, method: str, url: str) -> None:
-        super().__init__(status, headers=headers, content=content)
+        # the body is already whole and decoded: given as a stream so httpx does not read it again
+        super().__init__(status, headers=headers, stream=httpx.ByteStream(content))
+        self._content = content
+        self.is_stream_consumed = self.is_closed = True
         self._lazy = (method, url)
 
     @property
@@ -153,7 +156,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     ) -> httpx.Response | None:
         """Send one small request and read the whole answer; None if the answer is a redirect.
 
-        ``headers`` are the complete headers to send (the caller merges its client's defaults). A redirect
+        ``headers`` are the complete headers to send, names in lower case (the caller merges its client's
+        defaults). A redirect
         is left to httpx, which follows it and drops credentials across origins: the caller sends again
         through the full client (a redirected request was not served, so nothing is done twice).
         """
@@ -162,7 +166,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         body = None
         if json is not None:
             body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-            headers = {**headers, "Content-Type": "application/json"}
+            headers = {**headers, "content-type": "application/json"}
+        headers = {**headers, "accept-encoding": "gzip, deflate"}  # what aiohttp itself decodes
         with map_aiohttp_errors(lambda: httpx.Request(method, url, params=params, headers=headers)):
             async with self._session.request(
                 method,
@@ -171,6 +176,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=headers,
                 data=body,
                 allow_redirects=False,
+                auto_decompress=True,
                 compress=None,
                 timeout=self._timeout(timeout),
                 skip_auto_headers=("Accept-Encoding", "User-Agent", "Accept", "Content-Type"),
@@ -178,7 +184,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 if response.status in REDIRECTS:
                     return None
                 content = await response.read()
-                status, raw_headers, request_url = response.status, response.raw_headers, str(response.url)
+                status, request_url = response.status, str(response.url)
+                raw_headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-encoding"]
         return QuickResponse(status, headers=raw_headers, content=content, method=method, url=request_url)
 
     def _open(self) -> aiohttp.ClientSession:

@@ -26,19 +26,12 @@ class ProviderClient(httpx.AsyncClient):
     def __init__(self, wire: Any, **kwargs: Any) -> None:
         super().__init__(transport=wire, **kwargs)
         self.wire = wire
-        self._base_headers: dict[str, str] | None = None
-
-    def base_headers(self) -> dict[str, str]:
-        if self._base_headers is None or len(self._base_headers) != len(self.headers):
-            self._base_headers = dict(self.headers.items())
-        return self._base_headers
 
     def merged_headers(self, headers: dict[str, str] | None) -> dict[str, str]:
-        """The client's headers with the call's own on top (names compared without case)."""
-        merged = self.base_headers()
+        """The client's headers (as they are now) with the call's own on top, all names in lower case."""
+        merged = {k.lower(): v for k, v in self.headers.items()}
         if headers:
-            lowered = {k.lower() for k in headers}
-            merged = {**{k: v for k, v in merged.items() if k.lower() not in lowered}, **headers}
+            merged.update((k.lower(), v) for k, v in headers.items())
         return merged
 
     async def quick(self, method: str, url: str, *, headers: dict[str, str] | None = None,

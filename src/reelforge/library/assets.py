@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import errno
 import hashlib
-import json
 import os
 import shutil
 import uuid
@@ -19,14 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import GenerationFailed, InvalidRequest
-from ..media import atomic_path, atomic_write_text
+from ..media import atomic_path, atomic_write_bytes, atomic_write_text
 from ..media.probe import ProbeResult
 from ..media.workers import in_media_thread
 from ..types import Cost
 from .ids import new_id
 from .models import Asset
 from .tables import assets as t
-from .thumbnail import probe_with_thumbnail, write_thumbnail
+from .thumbnail import probe_with_thumbnail, thumbnail_jpeg
 from .writer import BatchWriter
 
 _INSERT = t.insert()  # built once: each add only binds values (no per-call statement or cache-key building)
@@ -98,8 +97,15 @@ class AssetStore:
                       cost_usd=cost.actual_usd if cost.actual_usd is not None else cost.estimated_usd,
                       billable=cost.billable, provider_job_id=provider_job_id, cache_key=cache_key,
                       warnings=list(warnings), extra=dict(extra or {}))
-        # one hop to a worker thread for the file work, then the row joins the writer's next transaction
-        asset, renamed = await in_media_thread(self._stage, src, probed, fields)
+        # decoding on a media thread; file system calls (slow on some disks, GIL free) on the default executor;
+        # then the row joins the writer's next transaction
+        try:
+            asset, thumb, sidecar = await in_media_thread(self._prepare, src, probed, fields)
+        except BaseException:
+            if self._is_staged(src):
+                await asyncio.shield(asyncio.to_thread(src.unlink, missing_ok=True))
+            raise
+        renamed = await asyncio.to_thread(self._place_all, asset, src, thumb, sidecar)
         try:
             await self._writer.run(partial(self._insert_row, asset=asset))
         except BaseException:
@@ -107,49 +113,35 @@ class AssetStore:
             raise
         return asset
 
-    def _stage(self, src: Path, probed: ProbeResult | None, fields: dict[str, Any]) -> tuple[Asset, bool]:
-        """Probe, hash and thumbnail ``src``, then place the file, thumbnail and sidecar (not the row)."""
-        thumb_tmp: Path | None = None
-        try:
-            if not src.is_file():
-                raise InvalidRequest({"src": f"{src} is not a file"})
-            thumb_tmp = self.staging_path(".jpg")
-            if probed is None:
-                info = probe_with_thumbnail(src, thumb_tmp)  # one pass over the file for both
-            else:
-                info = probed
-                if info.has_video:
-                    write_thumbnail(src, thumb_tmp, info)
-            if not info.has_video:
-                if fields["kind"] == "video":
-                    raise GenerationFailed(f"{src.name} holds no video stream", stage="library")
-                thumb_tmp.unlink(missing_ok=True)
-                thumb_tmp = None
-            checksum, size = _sha256(src), src.stat().st_size
-            asset_id = new_id()
-            width, height = info.display_size
-            asset = Asset(
-                id=asset_id,
-                path=self.assets_dir / f"{asset_id}{src.suffix or '.mp4'}",
-                sidecar_path=self.assets_dir / f"{asset_id}.json",
-                thumbnail_path=self.assets_dir / f"{asset_id}.jpg" if thumb_tmp else None,
-                created_at=datetime.now(UTC),
-                checksum=checksum,
-                size_bytes=size,
-                width=width,
-                height=height,
-                fps=info.fps,
-                num_frames=info.num_frames,
-                duration_s=round(info.duration_s, 6),
-                **fields,
-            )
-            return asset, self._place_all(asset, src, thumb_tmp)
-        except BaseException:
-            if thumb_tmp is not None:
-                thumb_tmp.unlink(missing_ok=True)
-            if self._is_staged(src):
-                src.unlink(missing_ok=True)
-            raise
+    def _prepare(self, src: Path, probed: ProbeResult | None,
+                 fields: dict[str, Any]) -> tuple[Asset, bytes | None, str]:
+        """Probe, hash and thumbnail ``src``: the asset record, its thumbnail and its sidecar text."""
+        if not src.is_file():
+            raise InvalidRequest({"src": f"{src} is not a file"})
+        if probed is None:
+            info, thumb = probe_with_thumbnail(src)  # one pass over the file for both
+        else:
+            info, thumb = probed, thumbnail_jpeg(src, probed) if probed.has_video else None
+        if not info.has_video and fields["kind"] == "video":
+            raise GenerationFailed(f"{src.name} holds no video stream", stage="library")
+        asset_id = new_id()
+        width, height = info.display_size
+        asset = Asset(
+            id=asset_id,
+            path=self.assets_dir / f"{asset_id}{src.suffix or '.mp4'}",
+            sidecar_path=self.assets_dir / f"{asset_id}.json",
+            thumbnail_path=self.assets_dir / f"{asset_id}.jpg" if thumb else None,
+            created_at=datetime.now(UTC),
+            checksum=_sha256(src),
+            size_bytes=src.stat().st_size,
+            width=width,
+            height=height,
+            fps=info.fps,
+            num_frames=info.num_frames,
+            duration_s=round(info.duration_s, 6),
+            **fields,
+        )
+        return asset, thumb, asset.model_dump_json(indent=2) + "\n"  # serialized in Rust, not json.dumps
 
     def _place(self, src: Path, dst: Path) -> bool:
         """Move ``src`` to ``dst``: a rename when possible (True), else an atomic copy (False, src kept)."""
@@ -163,19 +155,21 @@ class AssetStore:
             shutil.copyfile(src, tmp)
         return False
 
-    def _place_all(self, asset: Asset, src: Path, thumb_tmp: Path | None) -> bool:
-        """Move the file and thumbnail in and write the sidecar; undone on failure. True if src was renamed."""
-        placed: list[Path] = []
-        renamed = False
+    def _place_all(self, asset: Asset, src: Path, thumb: bytes | None, sidecar: str) -> bool:
+        """Move the file in, write the thumbnail and sidecar; undone on failure (a staged ``src`` deleted).
+
+        True if ``src`` was renamed (not copied)."""
+        placed = renamed = False
         try:
             renamed = self._place(src, asset.path)
-            placed.append(asset.path)
-            if thumb_tmp is not None and asset.thumbnail_path is not None:
-                os.replace(thumb_tmp, asset.thumbnail_path)
-                placed.append(asset.thumbnail_path)
-            self._write_sidecar(asset)
+            placed = True
+            if thumb is not None and asset.thumbnail_path is not None:
+                atomic_write_bytes(asset.thumbnail_path, thumb)
+            self._write_sidecar(asset, sidecar)
         except BaseException:
-            self._unplace(asset, src, renamed, bool(placed))
+            self._unplace(asset, src, renamed, placed)
+            if self._is_staged(src):
+                src.unlink(missing_ok=True)
             raise
         return renamed
 
@@ -193,8 +187,8 @@ class AssetStore:
         if self._is_staged(src):
             src.unlink(missing_ok=True)
 
-    def _write_sidecar(self, asset: Asset) -> None:
-        atomic_write_text(asset.sidecar_path, json.dumps(asset.model_dump(mode="json"), indent=2) + "\n")
+    def _write_sidecar(self, asset: Asset, text: str) -> None:
+        atomic_write_text(asset.sidecar_path, text)
 
     def _insert_row(self, conn: Connection, asset: Asset) -> None:
         row = asset.model_dump()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from ..errors import GenerationFailed
@@ -35,7 +36,7 @@ def _frame_at(container, at: float):  # type: ignore[no-untyped-def]
     return None if best is None else best.to_image(threads=1)  # no scaler thread pool either
 
 
-def _write(container, dst: Path, info: ProbeResult) -> None:  # type: ignore[no-untyped-def]
+def _jpeg(container, info: ProbeResult) -> bytes:  # type: ignore[no-untyped-def]
     for at in (max(0.0, info.duration_s / 2), 0.0):
         try:
             image = _frame_at(container, at)
@@ -48,24 +49,23 @@ def _write(container, dst: Path, info: ProbeResult) -> None:  # type: ignore[no-
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         w, h = image.size
         image = image.resize((max(2, w - w % 2), max(2, h - h % 2)))
-        image.convert("RGB").save(dst, "JPEG", quality=85)
-        if dst.exists() and dst.stat().st_size > 0:
-            return
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=85)
+        if out.tell():
+            return out.getvalue()
     raise GenerationFailed(f"no frame could be read for the thumbnail of {info.path}", stage="library")
 
 
-def write_thumbnail(src: Path, dst: Path, info: ProbeResult) -> None:
-    """Write the thumbnail of ``src`` (probed as ``info``) to ``dst``: the middle frame, else the first."""
+def thumbnail_jpeg(src: Path, info: ProbeResult) -> bytes:
+    """The thumbnail of ``src`` (probed as ``info``) as JPEG bytes: the middle frame, else the first."""
     with open_media(src) as container:
-        _write(container, dst, info)
+        return _jpeg(container, info)
 
 
-def probe_with_thumbnail(src: Path, dst: Path) -> ProbeResult:
-    """Probe ``src`` and, if it has video, write its thumbnail to ``dst``, opening the file once."""
+def probe_with_thumbnail(src: Path) -> tuple[ProbeResult, bytes | None]:
+    """Probe ``src`` and make its thumbnail (None without video), opening the file once."""
     with open_media(src) as container:
         if container.streams.video:
             _configure(container)
         info = probe_container(container, Path(src), decoder_set=bool(container.streams.video))
-        if info.has_video:
-            _write(container, dst, info)
-    return info
+        return info, _jpeg(container, info) if info.has_video else None
