@@ -1,4 +1,4 @@
-"""Media work runs on its own small pool of threads, not on the event loop or the default executor."""
+"""Media work and file creation run on their own small pools of threads, not on the default executor."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from reelforge.media.workers import THREADS, in_media_thread
+from reelforge.media.workers import THREADS, in_file_thread, in_media_thread
 
 who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
 
@@ -21,6 +21,8 @@ async def test_runs_on_a_media_thread_with_the_callers_context() -> None:
     name, seen, total = await in_media_thread(_where, 1, y=2)
     assert name.startswith("reelforge-media") and seen == "caller" and total == 3
     assert 1 <= THREADS <= 4
+    name, seen, total = await in_file_thread(_where, 2, y=3)
+    assert name.startswith("reelforge-files") and seen == "caller" and total == 5
 
 
 async def test_errors_reach_the_caller() -> None:

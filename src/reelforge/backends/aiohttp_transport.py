@@ -13,7 +13,6 @@ merging, cookie jar, auth and redirect wrappers), which costs three times aiohtt
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json as jsonlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -22,6 +21,8 @@ from typing import Any
 
 import aiohttp
 import httpx
+
+from ..media.workers import in_file_thread
 
 CHUNK = 1 << 16
 MAX_HEADER = 1 << 16  # long signed download URLs in Location headers must fit
@@ -73,7 +74,7 @@ class _DiskError(Exception):
 
 async def _save(response: aiohttp.ClientResponse, dest: Path) -> None:
     try:
-        fh = await asyncio.to_thread(dest.open, "wb")  # creating a file can block: not on the loop
+        fh = await in_file_thread(dest.open, "wb")  # creating a file can block: not on the loop
     except OSError as exc:
         raise _DiskError(exc) from exc
     with fh:

@@ -21,7 +21,7 @@ import httpx
 from ..errors import Cancelled, GenerationFailed, ProviderError, RateLimited, ReelforgeError, Timeout
 from ..media import atomic_path, probe
 from ..media.probe import ProbeResult
-from ..media.workers import in_media_thread
+from ..media.workers import in_file_thread, in_media_thread
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
 from .http import ProviderClient, is_transient, new_client, raise_for_status, send
 
@@ -140,7 +140,7 @@ class HostedBackend(Backend):
             if response.status_code >= 400:
                 await response.aread()
                 self._check_download(response)
-            fh = await asyncio.to_thread(dest.open, "wb")  # creating a file can block: not on the loop
+            fh = await in_file_thread(dest.open, "wb")  # creating a file can block: not on the loop
             with fh:
                 async for chunk in response.aiter_bytes(1 << 20):
                     fh.write(chunk)

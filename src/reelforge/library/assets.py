@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..errors import GenerationFailed, InvalidRequest
 from ..media import atomic_path, atomic_write_bytes, atomic_write_text
 from ..media.probe import ProbeResult
-from ..media.workers import in_media_thread
+from ..media.workers import in_file_thread, in_media_thread
 from ..types import Cost
 from .ids import new_id
 from .models import Asset
@@ -97,19 +97,19 @@ class AssetStore:
                       cost_usd=cost.actual_usd if cost.actual_usd is not None else cost.estimated_usd,
                       billable=cost.billable, provider_job_id=provider_job_id, cache_key=cache_key,
                       warnings=list(warnings), extra=dict(extra or {}))
-        # decoding on a media thread; file system calls (slow on some disks, GIL free) on the default executor;
-        # then the row joins the writer's next transaction
+        # decoding on a media thread, creating and moving files on a file thread (media/workers.py), then the
+        # row joins the writer's next transaction
         try:
             asset, thumb, sidecar = await in_media_thread(self._prepare, src, probed, fields)
         except BaseException:
             if self._is_staged(src):
-                await asyncio.shield(asyncio.to_thread(src.unlink, missing_ok=True))
+                await asyncio.shield(in_file_thread(src.unlink, missing_ok=True))
             raise
-        renamed = await asyncio.to_thread(self._place_all, asset, src, thumb, sidecar)
+        renamed = await in_file_thread(self._place_all, asset, src, thumb, sidecar)
         try:
             await self._writer.run(partial(self._insert_row, asset=asset))
         except BaseException:
-            await asyncio.shield(asyncio.to_thread(self._unplace, asset, src, renamed, asset.path.exists()))
+            await asyncio.shield(in_file_thread(self._unplace, asset, src, renamed, asset.path.exists()))
             raise
         return asset
 
