@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -142,6 +143,8 @@ async def test_failed_task_and_content_rejection(fake: Any, tmp_path: Path) -> N
         await run_backend(backend(server), VideoRequest(prompt="NSFW thing"), tmp_path)
     assert rejected.value.stage == "input"
     assert not (tmp_path / "out.mp4").exists()
+    await asyncio.sleep(0.05)  # a temporary file still being created is removed once it exists
+    assert list(tmp_path.iterdir()) == []  # the download's temporary file is gone too
 
 
 async def test_expired_download_url_repolls(fake: Any, tmp_path: Path) -> None:
@@ -151,6 +154,7 @@ async def test_expired_download_url_repolls(fake: Any, tmp_path: Path) -> None:
     downloads = server.seen("GET", "/files/")
     assert [d.path.rsplit("/", 1)[1] for d in downloads] == ["t1.mp4", "t2.mp4"]
     assert probe(tmp_path / "out.mp4").has_video
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]  # made while the job ran, renamed when verified
 
 
 async def test_slow_job_times_out(fake: Any, tmp_path: Path) -> None:
@@ -166,6 +170,8 @@ async def test_cancel_stops_polling(fake: Any, tmp_path: Path) -> None:
     with pytest.raises(Cancelled):
         await run_backend(backend(server), VideoRequest(prompt="NEVER ends"), tmp_path, cancel=token, sleep=sleeper)
     assert len(server.seen("GET", "/api/v3/predictions")) == 2  # no cancel endpoint: it just stops polling
+    await asyncio.sleep(0.05)
+    assert list(tmp_path.iterdir()) == []
 
 
 async def test_resume_polls_without_submitting(fake: Any, tmp_path: Path) -> None:

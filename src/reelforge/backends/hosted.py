@@ -19,7 +19,8 @@ from typing import Any, ClassVar, Literal
 import httpx
 
 from ..errors import Cancelled, GenerationFailed, ProviderError, RateLimited, ReelforgeError, Timeout
-from ..media import atomic_path, probe
+from ..media import probe
+from ..media.atomic import part_path
 from ..media.probe import ProbeResult
 from ..media.workers import in_file_thread, in_media_thread
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
@@ -38,6 +39,25 @@ class PollResult:
     actual_usd: float | None = None
     billable: bool | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _create_empty(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.open("wb").close()
+
+
+def _remove_when_done(made: asyncio.Future[None], part: Path) -> None:
+    """Delete ``part`` (if it is still there) once the task creating it has finished."""
+    def remove(_: object = None) -> None:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+
+    if made.done():
+        if not made.cancelled():
+            made.exception()  # retrieved, so an OSError from creating it is not reported as unhandled
+        remove()
+    else:
+        made.add_done_callback(lambda f: (f.cancelled() or f.exception(), remove()))
 
 
 class HostedConfig(BackendConfig):
@@ -159,6 +179,8 @@ class HostedBackend(Backend):
         self.require_configured()
         own = ctx.http is None
         client: httpx.AsyncClient = ctx.http or new_client()
+        part = part_path(ctx.out_path)  # the download's temporary file, renamed onto out_path when verified
+        made: asyncio.Future[None] | None = None
         try:
             if ctx.resume_job_id:
                 job_id = ctx.resume_job_id
@@ -168,9 +190,14 @@ class HostedBackend(Backend):
                 job_id = await self.submit(plan, client)
                 if ctx.on_submitted is not None:
                     await ctx.on_submitted(job_id)
+            # create the file while the provider works: on some disks creating a file costs up to a
+            # millisecond of CPU, which would otherwise fall where hundreds of jobs finish at once
+            made = asyncio.ensure_future(in_file_thread(_create_empty, part))
             try:
                 result = await self._wait(job_id, plan, client, ctx)
-                info = await self._download(job_id, result, plan, client, ctx)
+                with contextlib.suppress(OSError):
+                    await made  # if it failed, the download creates the file itself
+                info = await self._download(job_id, result, plan, client, ctx, part)
             except Cancelled:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.cancel(job_id, client), 10)
@@ -179,6 +206,8 @@ class HostedBackend(Backend):
                              billable=True if result.billable is None else result.billable,
                              extra={"probe": info})  # the library stores the file without probing it again
         finally:
+            if made is not None:
+                _remove_when_done(made, part)  # nothing left behind when the run failed or was cancelled
             if own:
                 await client.aclose()
 
@@ -224,7 +253,7 @@ class HostedBackend(Backend):
             await self._sleep(ctx, delay)
 
     async def _download(self, job_id: str, result: PollResult, plan: Plan, client: httpx.AsyncClient,
-                        ctx: RunContext) -> ProbeResult | None:
+                        ctx: RunContext, part: Path) -> ProbeResult | None:
         """Fetch the video to ``ctx.out_path`` and verify it; returns the probe of the written file.
 
         With ``ctx.probe_output`` off the caller probes the file itself; an empty download still fails here.
@@ -233,16 +262,16 @@ class HostedBackend(Backend):
         ctx.progress(0.92, f"{self.name}: downloading")
         for attempt in range(1, cfg.max_download_attempts + 1):
             try:
-                with atomic_path(ctx.out_path) as tmp:
-                    await self.fetch(result, client, tmp)
-                    if not ctx.probe_output:
-                        if not tmp.stat().st_size:
-                            raise GenerationFailed(f"{self.name} returned an empty file", billable=True)
-                        info = None
-                    else:
-                        info = await in_media_thread(probe, tmp)
-                        if not info.has_video:
-                            raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
+                await self.fetch(result, client, part)  # written over in full by each attempt
+                if not ctx.probe_output:
+                    if not part.stat().st_size:
+                        raise GenerationFailed(f"{self.name} returned an empty file", billable=True)
+                    info = None
+                else:
+                    info = await in_media_thread(probe, part)
+                    if not info.has_video:
+                        raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
+                os.replace(part, ctx.out_path)
                 return None if info is None else dataclasses.replace(info, path=ctx.out_path)
             except ReelforgeError as exc:
                 expired = getattr(exc, "status", None) in (403, 404, 410)

@@ -9,13 +9,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def part_path(target: str | Path, suffix: str | None = None) -> Path:
+    """A fresh temporary name beside ``target`` (``.name.xxxxxxxx.part.ext``), to rename onto it when done."""
+    target = Path(target)
+    ext = suffix if suffix is not None else target.suffix
+    return target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part{ext}")
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temp path in the target's folder; rename it onto ``target`` on success, delete on error."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    ext = suffix if suffix is not None else target.suffix
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part{ext}")
+    tmp = part_path(target, suffix)
     try:
         yield tmp
         os.replace(tmp, target)
