@@ -113,7 +113,7 @@ async def test_db_insert_failure_leaves_nothing(library: Library, staged, monkey
 
 
 async def test_sidecar_failure_leaves_no_row(library: Library, staged, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(asset: Asset, text: str) -> None:
+    def boom(asset: Asset, text: str, spare: object = None) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(library.assets, "_write_sidecar", boom)

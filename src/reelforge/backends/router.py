@@ -37,6 +37,7 @@ from .registry import backend_class, create_backend
 if TYPE_CHECKING:
     from ..config import Config
     from ..library import Asset, Library
+    from ..library.spare import SpareFiles
 
 FALLBACK_ERRORS = (RateLimited, ProviderError, Timeout, BackendUnavailable)
 
@@ -238,6 +239,7 @@ class Router:
                 await ledger.set_provider_job(attempt_id, job_id)
 
             staging = self.library.assets.staging_path()
+            spare = self.library.assets.spare_files()  # the thumbnail's and sidecar's files, made meanwhile
             ctx = RunContext(out_path=staging, on_progress=on_progress, cancel=cancel, on_submitted=on_submitted,
                              resume_job_id=resume_job_id, http=self.http if backend.kind == "hosted" else None,
                              probe_output=False)  # the library probes it, in one pass with the thumbnail
@@ -245,6 +247,7 @@ class Router:
             try:
                 output = await backend.run(plan, ctx)
             except BaseException as exc:
+                spare.discard()
                 await self._finish_failed(attempt_id, exc, submitted)
                 staging.unlink(missing_ok=True)
                 retryable = (isinstance(exc, RateLimited) and not submitted) or (
@@ -260,8 +263,11 @@ class Router:
                 continue
             finally:
                 self._reserved_usd -= estimate
-            return await self._store(backend, plan, output, estimate, attempt_id, record, key, notes, started,
-                                     staging)
+            try:
+                return await self._store(backend, plan, output, estimate, attempt_id, record, key, notes, started,
+                                         staging, spare)
+            finally:
+                spare.discard()
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _finish_failed(self, attempt_id: str, exc: BaseException, submitted: bool,
@@ -283,7 +289,7 @@ class Router:
 
     async def _store(self, backend: Backend, plan: Plan, output: RunOutput, estimate: float, attempt_id: str,
                      record: dict[str, Any], key: str | None, notes: list[str], started: float,
-                     staging: Any) -> VideoResult:
+                     staging: Any, spare: SpareFiles | None = None) -> VideoResult:
         seed = output.extra.get("seed", plan.seed)
         cost = Cost(estimated_usd=estimate, actual_usd=output.actual_usd, billable=output.billable)
         probed = output.extra.get("probe")  # the backend's own probe of the file it wrote, if it made one
@@ -293,7 +299,8 @@ class Router:
             asset = await self.library.assets.add(
                 staging, kind="video", request=record, backend=backend.name, model=plan.model, seed=seed,
                 cost=cost, provider_job_id=output.provider_job_id, cache_key=key,
-                warnings=[*plan.warnings, *output.warnings], extra={"plan": plan.describe()}, probed=probed)
+                warnings=[*plan.warnings, *output.warnings], extra={"plan": plan.describe()}, probed=probed,
+                spare=spare)
         except BaseException as exc:  # the backend's work is done: it costs what the backend said either way
             staging.unlink(missing_ok=True)
             await self._finish_failed(attempt_id, exc, True, billable=output.billable)

@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import GenerationFailed, InvalidRequest
-from ..media import atomic_path, atomic_write_bytes, atomic_write_text
+from ..media import atomic_path, atomic_write_bytes
 from ..media.probe import ProbeResult
 from ..media.workers import in_file_thread, in_media_thread
 from ..types import Cost
 from .ids import new_id
 from .models import Asset
+from .spare import SpareFiles
 from .tables import assets as t
 from .thumbnail import probe_with_thumbnail, thumbnail_jpeg
 from .writer import BatchWriter
@@ -84,13 +85,15 @@ class AssetStore:
         warnings: list[str],
         extra: dict[str, Any] | None = None,
         probed: ProbeResult | None = None,
+        spare: SpareFiles | None = None,
     ) -> Asset:
         """Probe, hash and thumbnail ``src``, then move it into the library with its sidecar and row.
 
         All or nothing: on any failure no file, thumbnail, sidecar or row is left in the library, and a
         staged ``src`` (from ``staging_path``) is deleted; any other ``src`` is left where it was.
         ``probed``: a ``probe()`` of this very file the caller already made (e.g. the backend verifying its
-        download); it is used instead of probing again.
+        download); it is used instead of probing again. ``spare``: files made ahead by ``spare_files()`` for
+        the thumbnail and sidecar (the caller discards what is left).
         """
         src = Path(src)
         fields = dict(kind=kind, request=request, backend=backend, model=model, seed=seed,
@@ -105,7 +108,9 @@ class AssetStore:
             if self._is_staged(src):
                 await asyncio.shield(in_file_thread(src.unlink, missing_ok=True))
             raise
-        renamed = await in_file_thread(self._place_all, asset, src, thumb, sidecar)
+        if spare is not None:
+            await spare.ready()
+        renamed = await in_file_thread(self._place_all, asset, src, thumb, sidecar, spare)
         try:
             await self._writer.run(partial(self._insert_row, asset=asset))
         except BaseException:
@@ -155,7 +160,26 @@ class AssetStore:
             shutil.copyfile(src, tmp)
         return False
 
-    def _place_all(self, asset: Asset, src: Path, thumb: bytes | None, sidecar: str) -> bool:
+    def spare_files(self) -> SpareFiles:
+        """Start making the files a coming ``add`` will need (call from the event loop; ``discard`` after)."""
+        return SpareFiles(self.tmp_dir)
+
+    @staticmethod
+    def _write_file(target: Path, data: bytes, spare: SpareFiles | None) -> None:
+        """Write ``target`` atomically, into a spare file when there is one (a rename puts it in place)."""
+        tmp = spare.take() if spare is not None else None
+        if tmp is None:
+            atomic_write_bytes(target, data)
+            return
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def _place_all(self, asset: Asset, src: Path, thumb: bytes | None, sidecar: str,
+                   spare: SpareFiles | None = None) -> bool:
         """Move the file in, write the thumbnail and sidecar; undone on failure (a staged ``src`` deleted).
 
         True if ``src`` was renamed (not copied)."""
@@ -164,8 +188,8 @@ class AssetStore:
             renamed = self._place(src, asset.path)
             placed = True
             if thumb is not None and asset.thumbnail_path is not None:
-                atomic_write_bytes(asset.thumbnail_path, thumb)
-            self._write_sidecar(asset, sidecar)
+                self._write_file(asset.thumbnail_path, thumb, spare)
+            self._write_sidecar(asset, sidecar, spare)
         except BaseException:
             self._unplace(asset, src, renamed, placed)
             if self._is_staged(src):
@@ -187,8 +211,8 @@ class AssetStore:
         if self._is_staged(src):
             src.unlink(missing_ok=True)
 
-    def _write_sidecar(self, asset: Asset, text: str) -> None:
-        atomic_write_text(asset.sidecar_path, text)
+    def _write_sidecar(self, asset: Asset, text: str, spare: SpareFiles | None = None) -> None:
+        self._write_file(asset.sidecar_path, text.encode(), spare)
 
     def _insert_row(self, conn: Connection, asset: Asset) -> None:
         row = asset.model_dump()
