@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -37,7 +39,8 @@ def fake() -> Iterator[tuple[FakeFal, FakeServer]]:
 
 
 def backend(server: FakeServer, **over: Any) -> Any:
-    cfg = {"api_key": KEY, "base_url": server.url, "poll_interval_s": 0.01, "timeout_s": 10, **over}
+    cfg = {"api_key": KEY, "base_url": server.url, "platform_url": f"{server.url}/v1", "poll_interval_s": 0.01,
+           "timeout_s": 10, **over}  # fmt: skip
     return create_backend("fal", cfg)
 
 
@@ -162,3 +165,27 @@ async def test_secret_never_leaks(fake: Any, tmp_path: Path, caplog: pytest.LogC
     _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     for text in (str(err.value), json.dumps(err.value.to_dict()), caplog.text, repr(out)):
         assert wrong not in text and KEY not in text
+
+
+async def test_actual_cost_is_the_billed_units_at_the_unit_price_asked_once(fake: Any, tmp_path: Path) -> None:
+    _, server = fake
+    b = backend(server)
+    request = VideoRequest(prompt="a fox", model=KLING, duration_s=10)
+    (_, first), (_, second) = await asyncio.gather(
+        run_backend(b, request, tmp_path / "a"), run_backend(b, request, tmp_path / "b")
+    )
+    assert first.actual_usd == second.actual_usd == pytest.approx(2.80)  # 10 billed seconds at $0.28
+    [asked] = server.seen("GET", "/v1/models/pricing")  # one call for both jobs, then remembered
+    assert parse_qs(asked.query) == {"endpoint_id": [KLING]} and asked.headers["authorization"] == f"Key {KEY}"
+    await run_backend(b, request, tmp_path / "c")
+    assert len(server.seen("GET", "/v1/models/pricing")) == 1
+
+
+async def test_no_unit_price_leaves_the_estimate(fake: Any, tmp_path: Path) -> None:
+    provider, server = fake
+    provider.pricing_admin_only = True  # an ordinary key may not read prices
+    _, out = await run_backend(backend(server), VideoRequest(prompt="a fox", model=KLING, duration_s=5), tmp_path)
+    assert out.actual_usd is None and probe(tmp_path / "out.mp4").has_video
+    _, out = await run_backend(backend(server, actual_cost=False), VideoRequest(prompt="x", model=KLING),
+                               tmp_path / "off")  # fmt: skip
+    assert out.actual_usd is None and len(server.seen("GET", "/v1/models/pricing")) == 1

@@ -3,8 +3,10 @@
 ``POST /{model id}`` (``Authorization: Key ...``) answers ``request_id`` and the ``status_url``,
 ``response_url`` and ``cancel_url`` built on the app id only (``/fal-ai/kling-video/requests/{id}``,
 the model's sub-path dropped, as fal does). Status: 202 ``IN_QUEUE``/``IN_PROGRESS``, 200 ``COMPLETED``.
-The response URL answers the model output, 422 with ``content_policy_violation``, or a 500 for a failed
-runner. ``PUT .../cancel`` answers 202 ``CANCELLATION_REQUESTED``.
+The response URL answers the model output (with ``x-fal-billable-units``: the seconds asked for), 422 with
+``content_policy_violation``, or a 500 for a failed runner. ``PUT .../cancel`` answers 202
+``CANCELLATION_REQUESTED``. The Platform API's ``GET /v1/models/pricing?endpoint_id=`` answers
+``unit_prices`` (403 for every model when ``pricing_admin_only``, as for a key that is not an admin key).
 
 Scripted faults per endpoint: ``submit``, ``status``, ``result``, ``cancel``, ``download``.
 """
@@ -27,9 +29,12 @@ class FakeFal(FakeProvider):
     def __init__(self, key: str = KEY, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.key = key
+        self.unit_prices: dict[str, float] = {"fal-ai/kling-video/v2.1/master/text-to-video": 0.28}
+        self.pricing_admin_only = False
         app_prefix = "/{owner}/{app}/requests/{job_id}"
         self.app = Starlette(
             routes=[
+                Route("/v1/models/pricing", self.pricing, methods=["GET"]),
                 Route("/files/{job_id}/{token}.mp4", self.serve_file, methods=["GET"]),
                 Route(app_prefix + "/status", self.status, methods=["GET"]),
                 Route(app_prefix + "/cancel", self.cancel, methods=["PUT"]),
@@ -139,8 +144,22 @@ class FakeFal(FakeProvider):
                     "file_size": len(self.video),
                 },
                 "seed": 42,
-            }
+            },
+            headers={"x-fal-billable-units": str(job.body.get("duration") or 1)},
         )
+
+    async def pricing(self, request: Request) -> Response:
+        if denied := self._denied(request):
+            return denied
+        if self.pricing_admin_only:
+            return JSONResponse({"detail": "Admin API key required"}, status_code=403)
+        wanted = [m for value in request.query_params.getlist("endpoint_id") for m in value.split(",")]
+        prices = [
+            {"endpoint_id": m, "unit_price": self.unit_prices[m], "unit": "video_second", "currency": "USD"}
+            for m in wanted
+            if m in self.unit_prices
+        ]
+        return JSONResponse({"prices": prices, "next_cursor": None, "has_more": False})
 
     async def cancel(self, request: Request) -> Response:
         if denied := self._denied(request):

@@ -6,22 +6,28 @@ not the model's sub-path, so they are used as given. The status URL answers 202 
 ``IN_PROGRESS`` and 200 with ``COMPLETED``; the result then comes from the response URL: the model's
 output, or a typed error (``detail[].type``, e.g. ``content_policy_violation``). A provider 5xx on the
 result is not billed. ``PUT cancel_url`` cancels. Inputs go as URLs or data URIs.
+
+Actual cost: the result answer carries ``x-fal-billable-units`` (the billed quantity, in the model's own
+unit); the Platform API's ``GET /v1/models/pricing?endpoint_id=`` gives the unit price. Their product is
+the job's actual cost. The price is asked once per model and process; when it cannot be had (the key is
+not an admin key, no network, another currency) the estimate stands.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from functools import partial
 from typing import Any, ClassVar
 
 import httpx
 
-from ..errors import ContentRejected, GenerationFailed, InvalidRequest, ProviderError
+from ..errors import ContentRejected, GenerationFailed, InvalidRequest, ProviderError, ReelforgeError
 from ..types import ModelSpec
 from .adapters import ModelEntry, hailuo, kling, talking_head, upscale, wan
 from .base import Plan, RunContext, RunOutput
 from .catalog import CatalogBackend
-from .hosted import PollResult
+from .hosted import HostedConfig, PollResult
 
 _STATUS = {
     "IN_QUEUE": "queued",
@@ -144,8 +150,14 @@ def _detail(body: Any) -> list[dict[str, Any]]:
     return [{"msg": str(detail or body)[:300], "type": ""}]
 
 
+class FalConfig(HostedConfig):
+    platform_url: str = "https://api.fal.ai/v1"  # the Platform API, asked for unit prices
+    actual_cost: bool = True  # price the billed units the result reports (one pricing call per model)
+
+
 class FalBackend(CatalogBackend):
     name = "fal"
+    config_model = FalConfig
     description = "fal queue API: Wan 2.5, Kling 2.1, Hailuo 02, InfiniTalk avatars, SeedVR video upscaling"
     secret_env = ("FAL_KEY",)
     default_base_url = "https://queue.fal.run"
@@ -158,7 +170,9 @@ class FalBackend(CatalogBackend):
 
     def __init__(self, config: Any = None) -> None:
         super().__init__(config)
-        self._urls: dict[str, dict[str, str]] = {}  # request id -> status/response/cancel URLs
+        self._urls: dict[str, dict[str, str]] = {}  # request id -> status/response/cancel URLs and the model
+        self._unit_prices: dict[str, float | None] = {}  # model -> USD per billed unit (None: not to be had)
+        self._pricing: dict[str, asyncio.Task[float | None]] = {}  # model -> the one pricing call in flight
 
     def catalog(self) -> dict[str, ModelEntry]:
         return CATALOG
@@ -170,7 +184,7 @@ class FalBackend(CatalogBackend):
         """The queue URLs for a request, rebuilt from the model id (for resuming a stored request id)."""
         app = "/".join(model.strip("/").split("/")[:2])
         base = f"{self.base_url}/{app}/requests/{request_id}"
-        return {"status_url": f"{base}/status", "response_url": base, "cancel_url": f"{base}/cancel"}
+        return {"status_url": f"{base}/status", "response_url": base, "cancel_url": f"{base}/cancel", "model": model}
 
     async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
         """The template's run; the request's URLs are kept only while it runs."""
@@ -200,6 +214,7 @@ class FalBackend(CatalogBackend):
             raise ProviderError(f"{self.name} queued the request but returned no request_id", submitted=True)
         derived = self._derived_urls(plan.model, request_id)
         self._urls[request_id] = {k: str(data.get(k) or derived[k]) for k in derived}
+        self._urls[request_id]["model"] = plan.model
         return request_id
 
     def _url(self, job_id: str, kind: str) -> str:
@@ -236,7 +251,8 @@ class FalBackend(CatalogBackend):
             data = response.json()
             video = data.get("video") or {}
             url = video.get("url") if isinstance(video, dict) else video
-            return PollResult(status="succeeded", output_urls=[str(url)] if url else [], raw=data)
+            actual = await self._actual_usd(job_id, response.headers.get("x-fal-billable-units"), client)
+            return PollResult(status="succeeded", output_urls=[str(url)] if url else [], raw=data, actual_usd=actual)
         if response.status_code in (401, 403, 429):
             from .http import raise_for_status
 
@@ -246,6 +262,47 @@ class FalBackend(CatalogBackend):
         except ValueError:
             body = {"detail": response.text[:300]}
         return PollResult(status="failed", billable=False, error=self._failure(job_id, response.status_code, body))
+
+    async def _actual_usd(self, job_id: str, units: str | None, client: httpx.AsyncClient) -> float | None:
+        """The billed units priced at the model's unit price, or None when either is unknown."""
+        if not units or not self.config.actual_cost:  # type: ignore[attr-defined]
+            return None
+        try:
+            quantity = float(units)
+        except ValueError:
+            return None
+        price = await self._unit_price(self._urls.get(job_id, {}).get("model", ""), client)
+        return None if price is None else round(quantity * price, 6)
+
+    async def _unit_price(self, model: str, client: httpx.AsyncClient) -> float | None:
+        """USD per billed unit of ``model`` from the Platform API; asked once, shared by concurrent jobs."""
+        if not model:
+            return None
+        if model in self._unit_prices:
+            return self._unit_prices[model]
+        task = self._pricing.get(model)
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = self._pricing[model] = asyncio.ensure_future(self._ask_price(model, client))
+        price = await asyncio.shield(task)
+        self._unit_prices[model] = price
+        self._pricing.pop(model, None)
+        return price
+
+    async def _ask_price(self, model: str, client: httpx.AsyncClient) -> float | None:
+        url = self.config.platform_url.rstrip("/") + "/models/pricing"  # type: ignore[attr-defined]
+        try:
+            response = await self.call(client, "GET", url, params={"endpoint_id": model}, timeout=15.0)
+            prices = response.json().get("prices") or []
+        except (ReelforgeError, httpx.HTTPError, ValueError, AttributeError):
+            return None  # e.g. 403: the pricing API wants an admin key; the estimate stands
+        for item in prices if isinstance(prices, list) else []:
+            if isinstance(item, dict) and item.get("endpoint_id") == model and \
+                    str(item.get("currency", "USD")).upper() == "USD":
+                try:
+                    return float(item["unit_price"])
+                except (KeyError, TypeError, ValueError):
+                    return None
+        return None
 
     def _failure(self, job_id: str, status: int, body: Any) -> Exception:
         errors = _detail(body)
