@@ -172,3 +172,62 @@ async def test_download_disk_errors_are_not_network_errors(server: FakeServer, t
     async with new_client() as client:
         with pytest.raises(FileNotFoundError):
             await client.download(f"{server.url}/blob", tmp_path / "no-such-folder" / "a.mp4")
+
+
+class ForwardProxy:
+    """A loopback HTTP forward proxy that answers every request itself and records its request line."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.url = ""
+        self._server: asyncio.AbstractServer | None = None
+
+    async def __aenter__(self) -> ForwardProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while line := await reader.readline():
+            self.lines.append(line.decode().strip())
+            length = 0
+            while (header := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = header.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            body = b'{"via": "proxy"}'
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+            await writer.drain()
+        writer.close()
+
+
+async def test_provider_calls_go_through_the_proxy_the_environment_names(
+    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with ForwardProxy() as proxy:
+        for name in ("HTTP_PROXY", "http_proxy"):
+            monkeypatch.setenv(name, proxy.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with new_client() as client:  # the environment is read when the client is made
+            r = await send(client, "POST", "http://api.provider.invalid/v1/jobs", who="t", json={"a": 1})
+            assert r.json() == {"via": "proxy"}
+            assert (await client.download("http://files.provider.invalid/v.mp4", tmp_path / "v.mp4")) is not None
+            r = await client.get("http://api.provider.invalid/v1/full-path")  # httpx's own path, same wire
+            assert r.json() == {"via": "proxy"}
+            direct = await send(client, "POST", f"{server.url}/echo", who="t", json={"b": 2})  # NO_PROXY
+            assert direct.json()["got"] == {"b": 2}
+        assert proxy.lines == [
+            "POST http://api.provider.invalid/v1/jobs HTTP/1.1",
+            "GET http://files.provider.invalid/v.mp4 HTTP/1.1",
+            "GET http://api.provider.invalid/v1/full-path HTTP/1.1",
+        ]
+        assert (tmp_path / "v.mp4").read_bytes() == b'{"via": "proxy"}'
+        async with new_client(trust_env=False) as client:  # told not to: straight to the host
+            assert client.wire.proxy_for("http://api.provider.invalid/") is None

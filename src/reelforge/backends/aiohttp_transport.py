@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import json as jsonlib
+import urllib.parse
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -133,11 +135,27 @@ class _Body(httpx.AsyncByteStream):
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 over one lazily created ``aiohttp.ClientSession`` (it must be made inside the running loop)."""
 
-    def __init__(self, limits: httpx.Limits | None = None, verify: Any = True) -> None:
+    def __init__(self, limits: httpx.Limits | None = None, verify: Any = True, trust_env: bool = True) -> None:
         self._limits = limits or httpx.Limits()
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
+        # proxies from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, read once (httpx mounts none over a custom
+        # transport, and aiohttp's own trust_env would ask the environment and ~/.netrc on a thread per request)
+        self._env_proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https", "all")} \
+            if trust_env else {}
+        self._proxies: dict[tuple[str, str], str | None] = {}  # (scheme, host) -> proxy URL or None
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy to reach ``url`` through (NO_PROXY honoured), or None to connect directly."""
+        if not self._env_proxies:
+            return None
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            bypass = bool(key[1]) and urllib.request.proxy_bypass(key[1])
+            self._proxies[key] = None if bypass else self._env_proxies.get(key[0]) or self._env_proxies.get("all")
+        return self._proxies[key]
 
     def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         key = (timeout.connect, timeout.read, timeout.write, timeout.pool)
@@ -173,6 +191,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             async with self._session.request(
                 method,
                 url,
+                proxy=self.proxy_for(url),
                 params=params,
                 headers=headers,
                 data=body,
@@ -201,7 +220,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies
             auto_decompress=False,  # httpx decodes Content-Encoding itself
-            trust_env=False,  # httpx mounts its own transports for proxies from the environment
+            trust_env=False,  # proxies are chosen per request by proxy_for; no ~/.netrc credentials are added
             timeout=aiohttp.ClientTimeout(total=None),
             max_line_size=MAX_HEADER,
             max_field_size=MAX_HEADER,
@@ -221,6 +240,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             with map_aiohttp_errors(lambda: httpx.Request("GET", url, headers=headers)):
                 async with self._session.get(
                     url,
+                    proxy=self.proxy_for(url),
                     headers=headers,
                     allow_redirects=False,
                     auto_decompress=True,
@@ -247,9 +267,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         body = await request.aread()  # bodies here are JSON or in-memory uploads; aiohttp sets the length
         headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "transfer-encoding"]
         with map_aiohttp_errors(request):
+            url = str(request.url)
             response = await self._session.request(
                 request.method,
-                str(request.url),
+                url,
+                proxy=self.proxy_for(url),
                 headers=headers,
                 data=body or None,
                 allow_redirects=False,  # httpx follows redirects (and drops auth across origins)

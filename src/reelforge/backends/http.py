@@ -61,7 +61,8 @@ def new_client(max_connections: int = 32, **kwargs: Any) -> ProviderClient:
     from .aiohttp_transport import AiohttpTransport
 
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return ProviderClient(AiohttpTransport(limits), timeout=DEFAULT_TIMEOUT, follow_redirects=True, **kwargs)
+    wire = AiohttpTransport(limits, trust_env=kwargs.get("trust_env", True))  # HTTP(S)_PROXY, NO_PROXY
+    return ProviderClient(wire, timeout=DEFAULT_TIMEOUT, follow_redirects=True, **kwargs)
 
 
 def _retry_info_delay(response: httpx.Response) -> float | None:
