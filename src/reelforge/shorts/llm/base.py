@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import httpx
 
@@ -18,6 +18,32 @@ class LLM(Protocol):
     model: str
 
     async def chat(self, messages: list[Message], *, json_mode: bool = False) -> str: ...
+
+
+class ChatServer:
+    """The settings every HTTP chat server shares; a subclass sets the defaults and writes ``chat``."""
+
+    name: ClassVar[str] = ""
+    default_url: ClassVar[str] = ""
+    default_model: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout_s: float = 120.0,
+        temperature: float = 0.7,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.model = model or self.default_model
+        self.base_url = (base_url or self.default_url).rstrip("/")
+        self.timeout_s = timeout_s
+        self.temperature = temperature
+        self._transport = transport
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout_s, transport=self._transport, **kwargs)
 
 
 def raise_for_status(provider: str, response: httpx.Response) -> None:

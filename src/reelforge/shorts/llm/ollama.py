@@ -5,29 +5,13 @@ from __future__ import annotations
 import httpx
 
 from ...errors import ProviderError
-from .base import Message, empty_reply, raise_for_status, transport_error
-
-DEFAULT_URL = "http://127.0.0.1:11434"
-DEFAULT_MODEL = "llama3.2"
+from .base import ChatServer, Message, empty_reply, raise_for_status, transport_error
 
 
-class OllamaLLM:
+class OllamaLLM(ChatServer):
     name = "ollama"
-
-    def __init__(
-        self,
-        model: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout_s: float = 120.0,
-        temperature: float = 0.7,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.model = model or DEFAULT_MODEL
-        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
-        self.timeout_s = timeout_s
-        self.temperature = temperature
-        self._transport = transport
+    default_url = "http://127.0.0.1:11434"
+    default_model = "llama3.2"
 
     async def chat(self, messages: list[Message], *, json_mode: bool = False) -> str:
         body: dict = {
@@ -38,7 +22,7 @@ class OllamaLLM:
         }
         if json_mode:
             body["format"] = "json"
-        async with httpx.AsyncClient(timeout=self.timeout_s, transport=self._transport) as client:
+        async with self.client() as client:
             try:
                 response = await client.post(f"{self.base_url}/api/chat", json=body)
             except httpx.HTTPError as exc:

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from ...errors import AuthError
-from .base import Message, empty_reply, raise_for_status, transport_error
-
-DEFAULT_URL = "https://api.openai.com/v1"
-DEFAULT_MODEL = "gpt-4o-mini"
+from .base import ChatServer, Message, empty_reply, raise_for_status, transport_error
 
 
-class OpenAICompatLLM:
+class OpenAICompatLLM(ChatServer):
     name = "openai"
+    default_url = "https://api.openai.com/v1"
+    default_model = "gpt-4o-mini"
 
-    def __init__(
-        self,
-        model: str | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        *,
-        timeout_s: float = 120.0,
-        temperature: float = 0.7,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.model = model or DEFAULT_MODEL
-        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
+    def __init__(self, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(model, base_url, **kwargs)
         self.api_key = api_key
-        self.timeout_s = timeout_s
-        self.temperature = temperature
-        self._transport = transport
-        if not api_key and self.base_url == DEFAULT_URL:
+        if not api_key and self.base_url == self.default_url:
             raise AuthError('the OpenAI API needs a key: set shorts.llm.api_key (e.g. "${OPENAI_API_KEY}")')
 
     async def chat(self, messages: list[Message], *, json_mode: bool = False) -> str:
@@ -38,7 +27,7 @@ class OpenAICompatLLM:
         if json_mode:
             body["response_format"] = {"type": "json_object"}
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        async with httpx.AsyncClient(timeout=self.timeout_s, transport=self._transport, headers=headers) as client:
+        async with self.client(headers=headers) as client:
             try:
                 response = await client.post(f"{self.base_url}/chat/completions", json=body)
                 if response.status_code == 400 and json_mode:  # servers without response_format support
