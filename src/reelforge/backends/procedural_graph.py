@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
+from ..media.ffmpeg import libx264_args
 from .procedural_scenes import RGB, KenBurns, Scene, Shape
 
 GRADIENT_DIVISOR = 4
@@ -51,16 +52,7 @@ def encode_args(num_frames: int, fps: float, out: Path | str, *, preset: str = "
         "[v]",
         "-r",
         str(rate(fps)),
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-crf",
-        str(crf),
-        "-profile:v",
-        "high",
-        "-pix_fmt",
-        "yuv420p",
+        *libx264_args(preset, crf),
         "-movflags",
         "+faststart",
         "-frames:v",

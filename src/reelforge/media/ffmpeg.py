@@ -75,6 +75,12 @@ _GENERIC = ("Task finished with error", "Terminating thread", "Could not open en
             "Error opening output file", "Error opening output files", "frame=", "size=")
 
 
+def libx264_args(preset: str, crf: int, profile: str | None = "high") -> list[str]:
+    """libx264 at ``preset`` / ``crf`` writing yuv420p (the pixel format every player takes)."""
+    return ["-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+            *(["-profile:v", profile] if profile else []), "-pix_fmt", "yuv420p"]  # fmt: skip
+
+
 def _reason(stderr: str, lines: int = 6) -> str:
     all_lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
     # the root cause is usually the first specific error line, before the generic shutdown chatter

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InvalidRequest
 from ..media import ffmpeg_exe, has_encoder
+from ..media.ffmpeg import libx264_args
 from .timeline import OutputSpec
 
 # preset, crf per quality for libx264; "veryfast" is where x264 stops paying much size for speed.
@@ -61,19 +62,7 @@ def _gop(spec: OutputSpec) -> list[str]:
 
 def x264_args(spec: OutputSpec) -> list[str]:
     preset, crf = X264[spec.quality]
-    args = [
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-crf",
-        str(crf),
-        "-profile:v",
-        "high",
-        "-pix_fmt",
-        "yuv420p",
-        *_gop(spec),
-    ]
+    args = [*libx264_args(preset, crf), *_gop(spec)]
     if spec.threads:
         args += ["-threads", str(spec.threads)]
     return args

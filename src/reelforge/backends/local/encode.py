@@ -15,6 +15,7 @@ import numpy as np
 
 from ...errors import GenerationFailed
 from ...media import ProbeResult, atomic_path, probe, run_ffmpeg
+from ...media.ffmpeg import libx264_args
 from ...types import CancelToken
 
 
@@ -52,14 +53,7 @@ def encode_args(width: int, height: int, fps: float, out: Path, crf: int = 18, p
         "-i",
         "pipe:0",
         *(["-vf", ",".join(vf)] if vf else []),
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-crf",
-        str(crf),
-        "-pix_fmt",
-        "yuv420p",
+        *libx264_args(preset, crf, profile=None),
         "-movflags",
         "+faststart",
         "-an",
