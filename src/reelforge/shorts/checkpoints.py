@@ -34,8 +34,8 @@ class RunFolder:
     def _file(self, stage: str) -> Path:
         return self.root / f"{stage}.json"
 
-    def load(self, stage: str, key: str) -> Any | None:
-        """The stage's stored output when it was made from the same inputs, else None."""
+    def _record(self, stage: str, key: str) -> dict[str, Any] | None:
+        """The stage's stored record when it was made from the same inputs, else None."""
         path = self._file(stage)
         if not path.is_file():
             return None
@@ -43,20 +43,17 @@ class RunFolder:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return None
-        if record.get("key") != key or not record.get("complete", True):
-            return None
-        return record.get("data")
+        return record if isinstance(record, dict) and record.get("key") == key else None
+
+    def load(self, stage: str, key: str) -> Any | None:
+        """The stage's stored output when it was made from the same inputs and finished, else None."""
+        record = self._record(stage, key)
+        return record.get("data") if record is not None and record.get("complete", True) else None
 
     def partial(self, stage: str, key: str) -> Any | None:
         """Output of a stage that stopped half-way (e.g. the scenes already paid for)."""
-        path = self._file(stage)
-        if not path.is_file():
-            return None
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return None
-        return record.get("data") if record.get("key") == key else None
+        record = self._record(stage, key)
+        return record.get("data") if record is not None else None
 
     def save(self, stage: str, key: str, data: Any, *, complete: bool = True) -> None:
         record = {"stage": stage, "key": key, "complete": complete, "data": data}
