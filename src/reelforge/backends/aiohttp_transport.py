@@ -66,6 +66,11 @@ def _raise_mapped(error: BaseException, request: httpx.Request) -> None:
         raise httpx.ReadTimeout(str(exc) or "timeout", request=request) from exc
 
 
+def _decoded_headers(response: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
+    """The answer's headers less Content-Encoding: aiohttp has decoded the body already."""
+    return [(k, v) for k, v in response.raw_headers if k.lower() != b"content-encoding"]
+
+
 class _DiskError(Exception):
     """Carries an error from writing the local file past the network error mapping."""
 
@@ -85,11 +90,6 @@ async def _save(response: aiohttp.ClientResponse, dest: Path) -> None:
                 fh.write(chunk)
             except OSError as exc:
                 raise _DiskError(exc) from exc
-
-
-def client_timeout(timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=None, connect=timeout.pool, sock_connect=timeout.connect,
-                                 sock_read=timeout.read)
 
 
 class QuickResponse(httpx.Response):
@@ -144,7 +144,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._env_proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https", "all")} \
             if trust_env else {}
         self._proxies: dict[tuple[str, str], str | None] = {}  # (scheme, host) -> proxy URL or None
-        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}  # (pool, connect, read) ->
+
+    def _session_now(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = self._open()
+        return self._session
 
     def proxy_for(self, url: str) -> str | None:
         """The proxy to reach ``url`` through (NO_PROXY honoured), or None to connect directly."""
@@ -157,11 +162,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._proxies[key] = None if bypass else self._env_proxies.get(key[0]) or self._env_proxies.get("all")
         return self._proxies[key]
 
-    def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
-        key = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    def _timeout(self, pool: float | None, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        """httpx's timeouts as aiohttp's: waiting for a pool slot, connecting, and between reads."""
+        key = (pool, connect, read)
         cached = self._timeouts.get(key)
         if cached is None:
-            cached = self._timeouts[key] = client_timeout(timeout)
+            cached = self._timeouts[key] = aiohttp.ClientTimeout(
+                total=None, connect=pool, sock_connect=connect, sock_read=read
+            )
         return cached
 
     async def quick(
@@ -176,19 +184,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """Send one small request and read the whole answer; None if the answer is a redirect.
 
         ``headers`` are the complete headers to send, names in lower case (the caller merges its client's
-        defaults). A redirect
-        is left to httpx, which follows it and drops credentials across origins: the caller sends again
-        through the full client (a redirected request was not served, so nothing is done twice).
+        defaults). A redirect is left to httpx, which follows it and drops credentials across origins: the
+        caller sends again through the full client (a redirected request was not served, so nothing is done
+        twice).
         """
-        if self._session is None or self._session.closed:
-            self._session = self._open()
+        session = self._session_now()
         body = None
         if json is not None:
             body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
             headers = {**headers, "content-type": "application/json"}
         headers = {**headers, "accept-encoding": "gzip, deflate"}  # what aiohttp itself decodes
         with map_aiohttp_errors(lambda: httpx.Request(method, url, params=params, headers=headers)):
-            async with self._session.request(
+            async with session.request(
                 method,
                 url,
                 proxy=self.proxy_for(url),
@@ -198,14 +205,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 auto_decompress=True,
                 compress=None,
-                timeout=self._timeout(timeout),
+                timeout=self._timeout(timeout.pool, timeout.connect, timeout.read),
                 skip_auto_headers=("Accept-Encoding", "User-Agent", "Accept", "Content-Type"),
             ) as response:
                 if response.status in REDIRECTS:
                     return None
                 content = await response.read()
                 status, request_url = response.status, str(response.url)
-                raw_headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-encoding"]
+                raw_headers = _decoded_headers(response)
         return QuickResponse(status, headers=raw_headers, content=content, method=method, url=request_url)
 
     def _open(self) -> aiohttp.ClientSession:
@@ -234,23 +241,22 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         A 2xx answer is written to ``dest`` (Content-Encoding undone) and returned without its body; any
         other answer is returned with its body read and nothing written.
         """
-        if self._session is None or self._session.closed:
-            self._session = self._open()
+        session = self._session_now()
         try:
             with map_aiohttp_errors(lambda: httpx.Request("GET", url, headers=headers)):
-                async with self._session.get(
+                async with session.get(
                     url,
                     proxy=self.proxy_for(url),
                     headers=headers,
                     allow_redirects=False,
                     auto_decompress=True,
-                    timeout=self._timeout(timeout),
+                    timeout=self._timeout(timeout.pool, timeout.connect, timeout.read),
                     skip_auto_headers=("User-Agent", "Accept"),
                 ) as response:
                     if response.status in REDIRECTS:
                         return None
                     status, request_url = response.status, str(response.url)
-                    raw_headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-encoding"]
+                    raw_headers = _decoded_headers(response)
                     content = b""
                     if status >= 300:
                         content = await response.read()
@@ -261,14 +267,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return QuickResponse(status, headers=raw_headers, content=content, method="GET", url=request_url)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._session is None or self._session.closed:
-            self._session = self._open()
+        session = self._session_now()
         timeout = request.extensions.get("timeout", {})
         body = await request.aread()  # bodies here are JSON or in-memory uploads; aiohttp sets the length
         headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "transfer-encoding"]
         with map_aiohttp_errors(request):
             url = str(request.url)
-            response = await self._session.request(
+            response = await session.request(
                 request.method,
                 url,
                 proxy=self.proxy_for(url),
@@ -276,12 +281,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,  # httpx follows redirects (and drops auth across origins)
                 compress=None,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                ),
+                timeout=self._timeout(timeout.get("pool"), timeout.get("connect"), timeout.get("read")),
                 skip_auto_headers=("Accept-Encoding", "User-Agent", "Accept", "Content-Type"),
             )
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
