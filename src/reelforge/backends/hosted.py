@@ -20,6 +20,7 @@ import httpx
 
 from ..errors import Cancelled, GenerationFailed, ProviderError, RateLimited, ReelforgeError, Timeout
 from ..media import probe
+from ..media.ahead import FilesAhead
 from ..media.atomic import part_path
 from ..media.probe import ProbeResult
 from ..media.workers import in_file_thread, in_media_thread
@@ -39,25 +40,6 @@ class PollResult:
     actual_usd: float | None = None
     billable: bool | None = None
     raw: dict[str, Any] = field(default_factory=dict)
-
-
-def _create_empty(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.open("wb").close()
-
-
-def _remove_when_done(made: asyncio.Future[None], part: Path) -> None:
-    """Delete ``part`` (if it is still there) once the task creating it has finished."""
-    def remove(_: object = None) -> None:
-        with contextlib.suppress(OSError):
-            part.unlink(missing_ok=True)
-
-    if made.done():
-        if not made.cancelled():
-            made.exception()  # retrieved, so an OSError from creating it is not reported as unhandled
-        remove()
-    else:
-        made.add_done_callback(lambda f: (f.cancelled() or f.exception(), remove()))
 
 
 class HostedConfig(BackendConfig):
@@ -180,7 +162,7 @@ class HostedBackend(Backend):
         own = ctx.http is None
         client: httpx.AsyncClient = ctx.http or new_client()
         part = part_path(ctx.out_path)  # the download's temporary file, renamed onto out_path when verified
-        made: asyncio.Future[None] | None = None
+        ahead: FilesAhead | None = None
         try:
             if ctx.resume_job_id:
                 job_id = ctx.resume_job_id
@@ -192,11 +174,10 @@ class HostedBackend(Backend):
                     await ctx.on_submitted(job_id)
             # create the file while the provider works: on some disks creating a file costs up to a
             # millisecond of CPU, which would otherwise fall where hundreds of jobs finish at once
-            made = asyncio.ensure_future(in_file_thread(_create_empty, part))
+            ahead = FilesAhead([part])
             try:
                 result = await self._wait(job_id, plan, client, ctx)
-                with contextlib.suppress(OSError):
-                    await made  # if it failed, the download creates the file itself
+                await ahead.ready()  # if making it failed, the download creates the file itself
                 info = await self._download(job_id, result, plan, client, ctx, part)
             except Cancelled:
                 with contextlib.suppress(Exception):
@@ -206,8 +187,8 @@ class HostedBackend(Backend):
                              billable=True if result.billable is None else result.billable,
                              extra={"probe": info})  # the library stores the file without probing it again
         finally:
-            if made is not None:
-                _remove_when_done(made, part)  # nothing left behind when the run failed or was cancelled
+            if ahead is not None:
+                ahead.discard()  # nothing left behind when the run failed or was cancelled
             if own:
                 await client.aclose()
 

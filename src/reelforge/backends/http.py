@@ -16,11 +16,11 @@ QUICK_KWARGS = frozenset({"json", "params", "headers", "timeout"})
 
 
 class ProviderClient(httpx.AsyncClient):
-    """httpx's client over aiohttp's pool, with ``send`` taking a short way for small API calls.
+    """httpx's client over aiohttp's pool, with a short way for API calls and downloads.
 
-    Submits, polls and cancels (JSON or no body, whole answer read) go straight to aiohttp; uploads,
-    streamed downloads and redirected calls take httpx's full path. Either way the caller gets an
-    ``httpx.Response`` and httpx's exceptions.
+    Submits, polls and cancels (``send``: JSON or no body, whole answer read) and downloads (``download``)
+    go straight to aiohttp; uploads and redirected calls take httpx's full path. Either way the caller
+    gets an ``httpx.Response`` and httpx's exceptions.
     """
 
     def __init__(self, wire: Any, **kwargs: Any) -> None:

@@ -37,7 +37,7 @@ from .registry import backend_class, create_backend
 if TYPE_CHECKING:
     from ..config import Config
     from ..library import Asset, Library
-    from ..library.spare import SpareFiles
+    from ..media.ahead import FilesAhead
 
 FALLBACK_ERRORS = (RateLimited, ProviderError, Timeout, BackendUnavailable)
 
@@ -289,7 +289,7 @@ class Router:
 
     async def _store(self, backend: Backend, plan: Plan, output: RunOutput, estimate: float, attempt_id: str,
                      record: dict[str, Any], key: str | None, notes: list[str], started: float,
-                     staging: Any, spare: SpareFiles | None = None) -> VideoResult:
+                     staging: Any, spare: FilesAhead | None = None) -> VideoResult:
         seed = output.extra.get("seed", plan.seed)
         cost = Cost(estimated_usd=estimate, actual_usd=output.actual_usd, billable=output.billable)
         probed = output.extra.get("probe")  # the backend's own probe of the file it wrote, if it made one

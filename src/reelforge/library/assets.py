@@ -19,12 +19,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..errors import GenerationFailed, InvalidRequest
 from ..media import atomic_path, atomic_write_bytes
+from ..media.ahead import FilesAhead
 from ..media.probe import ProbeResult
 from ..media.workers import in_file_thread, in_media_thread
 from ..types import Cost
 from .ids import new_id
 from .models import Asset
-from .spare import SpareFiles
 from .tables import assets as t
 from .thumbnail import probe_with_thumbnail, thumbnail_jpeg
 from .writer import BatchWriter
@@ -85,7 +85,7 @@ class AssetStore:
         warnings: list[str],
         extra: dict[str, Any] | None = None,
         probed: ProbeResult | None = None,
-        spare: SpareFiles | None = None,
+        spare: FilesAhead | None = None,
     ) -> Asset:
         """Probe, hash and thumbnail ``src``, then move it into the library with its sidecar and row.
 
@@ -160,12 +160,14 @@ class AssetStore:
             shutil.copyfile(src, tmp)
         return False
 
-    def spare_files(self) -> SpareFiles:
-        """Start making the files a coming ``add`` will need (call from the event loop; ``discard`` after)."""
-        return SpareFiles(self.tmp_dir)
+    def spare_files(self) -> FilesAhead:
+        """Start making the files a coming ``add`` will need, for its thumbnail and sidecar (call from the
+        event loop; ``discard`` after)."""
+        stem = uuid.uuid4().hex
+        return FilesAhead([self.tmp_dir / f"{stem}.{i}.spare" for i in range(2)])
 
     @staticmethod
-    def _write_file(target: Path, data: bytes, spare: SpareFiles | None) -> None:
+    def _write_file(target: Path, data: bytes, spare: FilesAhead | None) -> None:
         """Write ``target`` atomically, into a spare file when there is one (a rename puts it in place)."""
         tmp = spare.take() if spare is not None else None
         if tmp is None:
@@ -179,7 +181,7 @@ class AssetStore:
             raise
 
     def _place_all(self, asset: Asset, src: Path, thumb: bytes | None, sidecar: str,
-                   spare: SpareFiles | None = None) -> bool:
+                   spare: FilesAhead | None = None) -> bool:
         """Move the file in, write the thumbnail and sidecar; undone on failure (a staged ``src`` deleted).
 
         True if ``src`` was renamed (not copied)."""
@@ -211,7 +213,7 @@ class AssetStore:
         if self._is_staged(src):
             src.unlink(missing_ok=True)
 
-    def _write_sidecar(self, asset: Asset, text: str, spare: SpareFiles | None = None) -> None:
+    def _write_sidecar(self, asset: Asset, text: str, spare: FilesAhead | None = None) -> None:
         self._write_file(asset.sidecar_path, text.encode(), spare)
 
     def _insert_row(self, conn: Connection, asset: Asset) -> None:
