@@ -21,7 +21,7 @@ import httpx
 from ..errors import Cancelled, GenerationFailed, ProviderError, RateLimited, ReelforgeError, Timeout
 from ..media import probe
 from ..media.ahead import FilesAhead
-from ..media.atomic import part_path
+from ..media.atomic import atomic_path, part_path
 from ..media.probe import ProbeResult
 from ..media.workers import in_file_thread, in_media_thread
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
@@ -243,16 +243,16 @@ class HostedBackend(Backend):
         ctx.progress(0.92, f"{self.name}: downloading")
         for attempt in range(1, cfg.max_download_attempts + 1):
             try:
-                await self.fetch(result, client, part)  # written over in full by each attempt
-                if not ctx.probe_output:
-                    if not part.stat().st_size:
-                        raise GenerationFailed(f"{self.name} returned an empty file", billable=True)
-                    info = None
-                else:
-                    info = await in_media_thread(probe, part)
-                    if not info.has_video:
-                        raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
-                os.replace(part, ctx.out_path)
+                with atomic_path(ctx.out_path, tmp=part) as tmp:  # the file made ahead, written over in full
+                    await self.fetch(result, client, tmp)
+                    if not ctx.probe_output:
+                        if not tmp.stat().st_size:
+                            raise GenerationFailed(f"{self.name} returned an empty file", billable=True)
+                        info = None
+                    else:
+                        info = await in_media_thread(probe, tmp)
+                        if not info.has_video:
+                            raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
                 return None if info is None else dataclasses.replace(info, path=ctx.out_path)
             except ReelforgeError as exc:
                 expired = getattr(exc, "status", None) in (403, 404, 410)

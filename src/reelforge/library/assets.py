@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import GenerationFailed, InvalidRequest
-from ..media import atomic_path, atomic_write_bytes
+from ..media import atomic_path, atomic_write_bytes, atomic_write_text
 from ..media.ahead import FilesAhead
 from ..media.probe import ProbeResult
 from ..media.workers import in_file_thread, in_media_thread
@@ -166,20 +166,6 @@ class AssetStore:
         stem = uuid.uuid4().hex
         return FilesAhead([self.tmp_dir / f"{stem}.{i}.spare" for i in range(2)])
 
-    @staticmethod
-    def _write_file(target: Path, data: bytes, spare: FilesAhead | None) -> None:
-        """Write ``target`` atomically, into a spare file when there is one (a rename puts it in place)."""
-        tmp = spare.take() if spare is not None else None
-        if tmp is None:
-            atomic_write_bytes(target, data)
-            return
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-
     def _place_all(self, asset: Asset, src: Path, thumb: bytes | None, sidecar: str,
                    spare: FilesAhead | None = None) -> bool:
         """Move the file in, write the thumbnail and sidecar; undone on failure (a staged ``src`` deleted).
@@ -190,31 +176,29 @@ class AssetStore:
             renamed = self._place(src, asset.path)
             placed = True
             if thumb is not None and asset.thumbnail_path is not None:
-                self._write_file(asset.thumbnail_path, thumb, spare)
+                atomic_write_bytes(asset.thumbnail_path, thumb, tmp=spare.take() if spare else None)
             self._write_sidecar(asset, sidecar, spare)
         except BaseException:
             self._unplace(asset, src, renamed, placed)
-            if self._is_staged(src):
-                src.unlink(missing_ok=True)
             raise
         return renamed
 
     def _unplace(self, asset: Asset, src: Path, renamed: bool, file_placed: bool) -> None:
-        """Take a half-added asset's files out again; the caller's own (unstaged) file goes back."""
+        """Take a half-added asset's files out again: the caller's own (unstaged) file goes back, a staged
+        one is deleted."""
         for p in (asset.sidecar_path, asset.thumbnail_path):
             if p is not None:
                 p.unlink(missing_ok=True)
-        if not file_placed:
-            return
-        if renamed and not self._is_staged(src):
-            with contextlib.suppress(OSError):
-                os.replace(asset.path, src)  # give the caller's own file back
-        asset.path.unlink(missing_ok=True)
+        if file_placed:
+            if renamed and not self._is_staged(src):
+                with contextlib.suppress(OSError):
+                    os.replace(asset.path, src)  # give the caller's own file back
+            asset.path.unlink(missing_ok=True)
         if self._is_staged(src):
             src.unlink(missing_ok=True)
 
     def _write_sidecar(self, asset: Asset, text: str, spare: FilesAhead | None = None) -> None:
-        self._write_file(asset.sidecar_path, text.encode(), spare)
+        atomic_write_text(asset.sidecar_path, text, tmp=spare.take() if spare else None)
 
     def _insert_row(self, conn: Connection, asset: Asset) -> None:
         row = asset.model_dump()

@@ -17,11 +17,14 @@ def part_path(target: str | Path, suffix: str | None = None) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temp path in the target's folder; rename it onto ``target`` on success, delete on error."""
+def atomic_path(target: str | Path, suffix: str | None = None, *, tmp: Path | None = None) -> Iterator[Path]:
+    """Yield a temp path in the target's folder; rename it onto ``target`` on success, delete on error.
+
+    ``tmp``: the temporary file to use (e.g. one made ahead, on the same filesystem) instead of a new name.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = part_path(target, suffix)
+    tmp = tmp or part_path(target, suffix)
     try:
         yield tmp
         os.replace(tmp, target)
@@ -31,11 +34,11 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         raise
 
 
-def atomic_write_bytes(target: str | Path, data: bytes) -> Path:
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
+def atomic_write_bytes(target: str | Path, data: bytes, *, tmp: Path | None = None) -> Path:
+    with atomic_path(target, tmp=tmp) as path:
+        path.write_bytes(data)
     return Path(target)
 
 
-def atomic_write_text(target: str | Path, text: str) -> Path:
-    return atomic_write_bytes(target, text.encode("utf-8"))
+def atomic_write_text(target: str | Path, text: str, *, tmp: Path | None = None) -> Path:
+    return atomic_write_bytes(target, text.encode("utf-8"), tmp=tmp)
