@@ -239,35 +239,32 @@ class Router:
                 await ledger.set_provider_job(attempt_id, job_id)
 
             staging = self.library.assets.staging_path()
-            spare = self.library.assets.spare_files()  # the thumbnail's and sidecar's files, made meanwhile
-            ctx = RunContext(out_path=staging, on_progress=on_progress, cancel=cancel, on_submitted=on_submitted,
-                             resume_job_id=resume_job_id, http=self.http if backend.kind == "hosted" else None,
-                             probe_output=False)  # the library probes it, in one pass with the thumbnail
-            self._reserved_usd += estimate
-            try:
-                output = await backend.run(plan, ctx)
-            except BaseException as exc:
-                spare.discard()
-                await self._finish_failed(attempt_id, exc, submitted)
-                staging.unlink(missing_ok=True)
-                retryable = (isinstance(exc, RateLimited) and not submitted) or (
-                    isinstance(exc, ProviderError) and exc.retryable and exc.submitted is False and not submitted)
-                if not retryable or attempt == retry.max_attempts:
-                    raise
-                delay = exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after is not None else \
-                    min(retry.max_delay_s, retry.base_delay_s * 2 ** (attempt - 1)) * (0.5 + random.random())
-                if delay > retry.max_delay_s:
-                    raise  # a long wait: let the chain move on
-                notes.append(f"{backend.name} attempt {attempt} {type(exc).__name__}; retrying in {delay:.1f}s")
-                await self._sleep(delay)
-                continue
-            finally:
-                self._reserved_usd -= estimate
-            try:
+            # the thumbnail's and sidecar's files, made while the backend works; what is left is deleted
+            with self.library.assets.spare_files() as spare:
+                ctx = RunContext(out_path=staging, on_progress=on_progress, cancel=cancel, on_submitted=on_submitted,
+                                 resume_job_id=resume_job_id, http=self.http if backend.kind == "hosted" else None,
+                                 probe_output=False)  # the library probes it, in one pass with the thumbnail
+                self._reserved_usd += estimate
+                try:
+                    output = await backend.run(plan, ctx)
+                except BaseException as exc:
+                    await self._finish_failed(attempt_id, exc, submitted)
+                    staging.unlink(missing_ok=True)
+                    retryable = (isinstance(exc, RateLimited) and not submitted) or (
+                        isinstance(exc, ProviderError) and exc.retryable and exc.submitted is False and not submitted)
+                    if not retryable or attempt == retry.max_attempts:
+                        raise
+                    delay = exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after is not None else \
+                        min(retry.max_delay_s, retry.base_delay_s * 2 ** (attempt - 1)) * (0.5 + random.random())
+                    if delay > retry.max_delay_s:
+                        raise  # a long wait: let the chain move on
+                    notes.append(f"{backend.name} attempt {attempt} {type(exc).__name__}; retrying in {delay:.1f}s")
+                    await self._sleep(delay)
+                    continue
+                finally:
+                    self._reserved_usd -= estimate
                 return await self._store(backend, plan, output, estimate, attempt_id, record, key, notes, started,
                                          staging, spare)
-            finally:
-                spare.discard()
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _finish_failed(self, attempt_id: str, exc: BaseException, submitted: bool,

@@ -4,7 +4,8 @@ On some disks creating a file costs up to a millisecond of CPU. A caller that kn
 (a hosted backend its download while the provider works; the router the thumbnail and sidecar of an asset
 while the backend works) has them made early, instead of when hundreds of generations finish at once. The
 writer fills them (``open(..., "wb")`` on an existing empty file is cheap) and renames them into place, or
-``take``s one; ``discard`` deletes whatever is still there, also when it is still being made.
+``take``s one; ``discard`` (or leaving a ``with`` block) deletes whatever is still there, also when it is
+still being made.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class FilesAhead:
         if not self._made.done() or self._made.cancelled() or self._made.exception() is not None:
             return None
         return self._paths.pop() if self._paths else None
+
+    def __enter__(self) -> FilesAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
 
     def discard(self) -> None:
         """Delete the untaken files (a file renamed away meanwhile is simply gone), now or once made."""
