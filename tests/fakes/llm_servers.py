@@ -15,10 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .scripted import Fault
-from .server import FakeServer
+from .server import FakeServer, ServedFake
 
 
-class _ChatFake:
+class _ChatFake(ServedFake):
     def __init__(self, replies: list[str | Fault]) -> None:
         self.replies = list(replies)
         self.bodies: list[dict[str, Any]] = []
@@ -30,16 +30,6 @@ class _ChatFake:
     def next_reply(self) -> str | Fault:
         return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
-    def __enter__(self) -> _ChatFake:
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
 
 class OllamaFake(_ChatFake):

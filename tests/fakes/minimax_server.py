@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .scripted import DroppedConnection, Fault, take, tiny_mp4
-from .server import FakeServer
+from .server import FakeServer, ServedFake
 
 RULES: dict[str, dict[str, Any]] = {
     "MiniMax-Hailuo-02": {"res": {"512P", "768P", "1080P"}, "image": False},
@@ -35,7 +35,7 @@ def base_resp(code: int = 0, message: str = "success") -> dict[str, Any]:
     return {"base_resp": {"status_code": code, "status_msg": message}}
 
 
-class MinimaxFake:
+class MinimaxFake(ServedFake):
     def __init__(self, api_key: str = "mm-test-key-0123456789") -> None:
         self.api_key = api_key
         self.video = tiny_mp4()
@@ -61,16 +61,6 @@ class MinimaxFake:
         if hasattr(self, "server"):
             self.server.requests.clear()
 
-    def __enter__(self) -> MinimaxFake:
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     def seed_task(self, task_id: str) -> None:
         self.tasks[task_id] = {"body": {}, "polls": 0, "states": list(self.states)}

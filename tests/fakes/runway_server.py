@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .scripted import DroppedConnection, Fault, take, tiny_mp4
-from .server import FakeServer
+from .server import FakeServer, ServedFake
 
 GEN4 = {"1280:720", "720:1280", "1104:832", "960:960", "832:1104", "1584:672"}
 VEO = {"1280:720", "720:1280", "1080:1920", "1920:1080"}
@@ -34,7 +34,7 @@ RUNNING = {"status": "RUNNING", "progress": 0.5}
 SUCCEEDED = {"status": "SUCCEEDED"}
 
 
-class RunwayFake:
+class RunwayFake(ServedFake):
     def __init__(self, api_key: str = "rw-test-key-0123456789") -> None:
         self.api_key = api_key
         self.video = tiny_mp4()
@@ -60,16 +60,6 @@ class RunwayFake:
         if hasattr(self, "server"):
             self.server.requests.clear()
 
-    def __enter__(self) -> RunwayFake:
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     def seed_task(self, task_id: str, states: list[dict[str, Any]] | None = None) -> None:
         """A task that exists already (created by an earlier, interrupted run)."""

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
@@ -91,3 +91,20 @@ class FakeServer:
     def seen(self, method: str | None = None, path_prefix: str = "") -> list[SeenRequest]:
         return [r for r in self.requests
                 if (method is None or r.method == method) and r.path.startswith(path_prefix)]
+
+
+class ServedFake:
+    """A fake provider served by its own ``FakeServer`` (``self.server``): a context manager with a ``url``."""
+
+    server: FakeServer
+
+    def __enter__(self) -> Self:
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.__exit__(*exc)
+
+    @property
+    def url(self) -> str:
+        return self.server.url

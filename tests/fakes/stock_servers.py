@@ -14,12 +14,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .scripted import Fault, take, tiny_mp4
-from .server import FakeServer
+from .server import FakeServer, ServedFake
 
 Entry = tuple[int, int, int, float]
 
 
-class _StockFake:
+class _StockFake(ServedFake):
     def __init__(self, catalog: dict[str, list[Entry]], api_key: str = "stock-key") -> None:
         self.catalog = catalog
         self.api_key = api_key
@@ -35,16 +35,6 @@ class _StockFake:
         self.downloads += 1
         return Response(tiny_mp4(), media_type="video/mp4")
 
-    def __enter__(self) -> _StockFake:
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
 
 class PexelsFake(_StockFake):

@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from reelforge.shorts.tts.espeak import EspeakEngine
 
-from .server import FakeServer
+from .server import FakeServer, ServedFake
 
 
 async def speak(text: str) -> tuple[bytes, list[tuple[str, float, float]]]:
@@ -43,7 +43,7 @@ async def speak(text: str) -> tuple[bytes, list[tuple[str, float, float]]]:
     return buf.getvalue(), [(w, s, e) for w, (s, e) in zip(words, spans, strict=True)]
 
 
-class _Fake:
+class _Fake(ServedFake):
     def __init__(self, api_key: str = "tts-key") -> None:
         self.api_key = api_key
         self.texts: list[str] = []
@@ -53,16 +53,6 @@ class _Fake:
     def app(self) -> Starlette:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def __enter__(self) -> Any:
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
 
 class ElevenLabsFake(_Fake):
