@@ -225,3 +225,26 @@ async def run_backend(backend: Any, request: Any, tmp_path: Any, **ctx: Any) -> 
     plan = backend.validate(request)
     ctx.setdefault("sleep", SleepRecorder())
     return plan, await backend.run(plan, RunContext(out_path=tmp_path / "out.mp4", **ctx))
+
+
+async def assert_secret_never_leaks(make: Any, field: str, wrong: str, key: str, env: str, tmp_path: Any,
+                                    caplog: Any) -> None:
+    """A refused key is named by its variable but never shown; neither key reaches errors, logs or results.
+
+    ``make(**over)`` builds the backend; ``field`` is its secret's config key, ``key`` the right secret.
+    """
+    import json
+    import logging
+
+    import pytest
+
+    from reelforge.errors import AuthError
+    from reelforge.types import VideoRequest
+
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(AuthError) as err:
+        await run_backend(make(**{field: wrong}), VideoRequest(prompt="x"), tmp_path)
+    assert env in str(err.value)
+    _, out = await run_backend(make(), VideoRequest(prompt="x"), tmp_path)
+    for text in (str(err.value), json.dumps(err.value.to_dict()), caplog.text, repr(out)):
+        assert wrong not in text and key not in text
