@@ -153,8 +153,11 @@ def main() -> None:
     ap.add_argument("--direct", action="store_true", help="call the backend's run() without the router")
     ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the client's event loop")
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--workdir", help="folder for the temporary data_dir (default: inside the default data_dir, "
-                                      "on the disk a real library lives on)")
+    ap.add_argument(
+        "--workdir",
+        help="folder for the temporary data_dir (default: inside the default data_dir, "
+        "on the disk a real library lives on)",
+    )
     ap.add_argument("--sort", default="tottime", help="profile sort key (tottime, cumulative)")
     ap.add_argument("--profile-out", help="also write the profile here (pstats format)")
     args = ap.parse_args()

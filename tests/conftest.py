@@ -22,6 +22,21 @@ def tiny_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from reelforge.media import ffmpeg_exe
 
     out = tmp_path_factory.mktemp("media") / "tiny.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x64:r=8:d=1",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=64x64:r=8:d=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(out),
+        ],
+        check=True,
+    )
     return out

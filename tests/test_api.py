@@ -11,8 +11,9 @@ from reelforge.config import Config
 
 def test_one_config_across_event_loops(tmp_path: Path) -> None:
     config = Config.from_dict({"data_dir": str(tmp_path / "data")})
-    request = rf.VideoRequest(prompt="a red kite over green hills", duration_s=0.5, resolution="96x64",
-                              backend="procedural", fps=8)
+    request = rf.VideoRequest(
+        prompt="a red kite over green hills", duration_s=0.5, resolution="96x64", backend="procedural", fps=8
+    )
     first = asyncio.run(rf.agenerate(request, config=config))
     second = asyncio.run(rf.agenerate(request, config=config))  # a new loop: a new router, no closed client
     assert (first.width, first.height, first.num_frames) == (96, 64, 4)

@@ -34,6 +34,7 @@ def __getattr__(name: str) -> object:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'reelforge' has no attribute {name!r}")
 
+
 __all__ = [
     "AuthError",
     "BackendUnavailable",

@@ -12,7 +12,8 @@ from .types import CancelToken, ProgressCallback, VideoRequest, VideoResult
 
 # One router per (event loop, Config): a router holds an HTTP client bound to the loop it was made in.
 _routers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, tuple[Config, Router]]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 _outside_loop: dict[int, tuple[Config, Router]] = {}
 _default_config: Config | None = None
 
@@ -34,21 +35,34 @@ def router_for(config: Config | None = None) -> Router:
     return entry[1]
 
 
-async def agenerate(request: VideoRequest, *, config: Config | None = None,
-                    on_progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                    use_cache: bool = True, router: Router | None = None) -> VideoResult:
+async def agenerate(
+    request: VideoRequest,
+    *,
+    config: Config | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    use_cache: bool = True,
+    router: Router | None = None,
+) -> VideoResult:
     """Generate one video. Figures in the result are measured from the written file."""
     router = router or router_for(config)
     return await router.generate(request, on_progress=on_progress, cancel=cancel, use_cache=use_cache)
 
 
-async def aresume(request: VideoRequest, provider_job_id: str, *, config: Config | None = None,
-                  on_progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                  router: Router | None = None) -> VideoResult:
+async def aresume(
+    request: VideoRequest,
+    provider_job_id: str,
+    *,
+    config: Config | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    router: Router | None = None,
+) -> VideoResult:
     """Finish a generation whose provider job was already submitted: poll it, never submit again."""
     router = router or router_for(config)
-    return await router.generate(request, on_progress=on_progress, cancel=cancel, use_cache=False,
-                                 resume_job_id=provider_job_id)
+    return await router.generate(
+        request, on_progress=on_progress, cancel=cancel, use_cache=False, resume_job_id=provider_job_id
+    )
 
 
 def _run_sync(coro: Any) -> Any:
@@ -60,8 +74,14 @@ def _run_sync(coro: Any) -> Any:
     raise RuntimeError("an event loop is running here: await the async variant (agenerate / amake_short)")
 
 
-def generate(request: VideoRequest, *, config: Config | None = None, on_progress: ProgressCallback | None = None,
-             cancel: CancelToken | None = None, use_cache: bool = True) -> VideoResult:
+def generate(
+    request: VideoRequest,
+    *,
+    config: Config | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    use_cache: bool = True,
+) -> VideoResult:
     """Blocking wrapper around ``agenerate`` (uses a router of its own so the loop can close cleanly)."""
 
     async def go() -> VideoResult:

@@ -103,8 +103,11 @@ class Config(_Block):
         from .errors import BackendUnavailable
 
         for name in [*self.backends, self.default_backend, *self.fallback]:
-            key = f"backends.{name}" if name in self.backends else ("default_backend" if name ==
-                                                                    self.default_backend else "fallback")
+            key = (
+                f"backends.{name}"
+                if name in self.backends
+                else ("default_backend" if name == self.default_backend else "fallback")
+            )
             if name == "auto":
                 continue
             try:
@@ -175,8 +178,9 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise ConfigError(f"{source}: malformed YAML{f' at line {line}' if line else ''}: "
-                          f"{getattr(exc, 'problem', exc)}", line=line) from None
+        raise ConfigError(
+            f"{source}: malformed YAML{f' at line {line}' if line else ''}: {getattr(exc, 'problem', exc)}", line=line
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the config must be a mapping of keys to values")
     lines = _key_lines(node) if node is not None else {}

@@ -70,8 +70,9 @@ class ContentRejected(ReelforgeError):
 
 
 class ProviderError(ReelforgeError):
-    def __init__(self, message: str, retryable: bool = False, status: int | None = None,
-                 submitted: bool | None = None) -> None:
+    def __init__(
+        self, message: str, retryable: bool = False, status: int | None = None, submitted: bool | None = None
+    ) -> None:
         super().__init__(message, retryable=retryable, status=status)
         self.retryable = retryable
         self.status = status

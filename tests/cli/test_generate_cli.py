@@ -30,8 +30,9 @@ def run(cfg: Path, *args: str) -> tuple[int, str, str]:
 
 def test_generate_json_is_one_object(cli_config: Path, tmp_path: Path) -> None:
     out = tmp_path / "clip.mp4"
-    code, stdout, _ = run(cli_config, "generate", "a paper boat", "--duration", "1", "--seed", "3", "-o", str(out),
-                          "--json")
+    code, stdout, _ = run(
+        cli_config, "generate", "a paper boat", "--duration", "1", "--seed", "3", "-o", str(out), "--json"
+    )
     assert code == 0
     data = json.loads(stdout)
     assert data["width"] == 64 and data["backend"] == "clia" and data["path"] == str(out.resolve())

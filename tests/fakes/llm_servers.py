@@ -31,7 +31,6 @@ class _ChatFake(ServedFake):
         return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
 
-
 class OllamaFake(_ChatFake):
     models = ("llama3.2",)
 

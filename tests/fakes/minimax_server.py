@@ -61,7 +61,6 @@ class MinimaxFake(ServedFake):
         if hasattr(self, "server"):
             self.server.requests.clear()
 
-
     def seed_task(self, task_id: str) -> None:
         self.tasks[task_id] = {"body": {}, "polls": 0, "states": list(self.states)}
 

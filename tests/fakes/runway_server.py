@@ -60,7 +60,6 @@ class RunwayFake(ServedFake):
         if hasattr(self, "server"):
             self.server.requests.clear()
 
-
     def seed_task(self, task_id: str, states: list[dict[str, Any]] | None = None) -> None:
         """A task that exists already (created by an earlier, interrupted run)."""
         self.tasks[task_id] = {"body": {}, "polls": 0, "states": states or self.states, "cancelled": False}

@@ -1,9 +1,9 @@
 """A loopback HTTP server for fake providers: a Starlette app served by uvicorn on 127.0.0.1, port 0.
 
-    app = Starlette(routes=[...])
-    with FakeServer(app) as server:
-        server.url  # "http://127.0.0.1:PORT"
-        server.requests  # every request seen: (method, path, headers, body)
+app = Starlette(routes=[...])
+with FakeServer(app) as server:
+    server.url  # "http://127.0.0.1:PORT"
+    server.requests  # every request seen: (method, path, headers, body)
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ class FakeServer:
         self._sock.bind((self.host, 0))
         self.port = self._sock.getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
-        config = uvicorn.Config(self._recording(self.app), log_level="warning", lifespan="off",
-                                timeout_keep_alive=30)
+        config = uvicorn.Config(self._recording(self.app), log_level="warning", lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -57,8 +56,9 @@ class FakeServer:
                 more = message.get("more_body", False)
             body = b"".join(chunks)
             headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-            self.requests.append(SeenRequest(scope["method"], scope["path"], headers, body,
-                                             scope.get("query_string", b"").decode()))
+            self.requests.append(
+                SeenRequest(scope["method"], scope["path"], headers, body, scope.get("query_string", b"").decode())
+            )
             sent = False
 
             async def replay() -> dict:
@@ -89,8 +89,7 @@ class FakeServer:
         self._thread.join(timeout=5)
 
     def seen(self, method: str | None = None, path_prefix: str = "") -> list[SeenRequest]:
-        return [r for r in self.requests
-                if (method is None or r.method == method) and r.path.startswith(path_prefix)]
+        return [r for r in self.requests if (method is None or r.method == method) and r.path.startswith(path_prefix)]
 
 
 class ServedFake:

@@ -36,7 +36,6 @@ class _StockFake(ServedFake):
         return Response(tiny_mp4(), media_type="video/mp4")
 
 
-
 class PexelsFake(_StockFake):
     def routes(self) -> list[Route]:
         return [Route("/videos/search", self.search), Route("/files/{name}", self.file)]

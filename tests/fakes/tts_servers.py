@@ -54,7 +54,6 @@ class _Fake(ServedFake):
         raise NotImplementedError
 
 
-
 class ElevenLabsFake(_Fake):
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/v1/text-to-speech/{voice}/with-timestamps", self.tts, methods=["POST"])])

@@ -227,8 +227,9 @@ async def run_backend(backend: Any, request: Any, tmp_path: Any, **ctx: Any) -> 
     return plan, await backend.run(plan, RunContext(out_path=tmp_path / "out.mp4", **ctx))
 
 
-async def assert_secret_never_leaks(make: Any, field: str, wrong: str, key: str, env: str, tmp_path: Any,
-                                    caplog: Any) -> None:
+async def assert_secret_never_leaks(
+    make: Any, field: str, wrong: str, key: str, env: str, tmp_path: Any, caplog: Any
+) -> None:
     """A refused key is named by its variable but never shown; neither key reaches errors, logs or results.
 
     ``make(**over)`` builds the backend; ``field`` is its secret's config key, ``key`` the right secret.

@@ -141,8 +141,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: aiohttp.ClientSession | None = None
         # proxies from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, read once (httpx mounts none over a custom
         # transport, and aiohttp's own trust_env would ask the environment and ~/.netrc on a thread per request)
-        self._env_proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https", "all")} \
-            if trust_env else {}
+        self._env_proxies = (
+            {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https", "all")} if trust_env else {}
+        )
         self._proxies: dict[tuple[str, str], str | None] = {}  # (scheme, host) -> proxy URL or None
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}  # (pool, connect, read) ->
 

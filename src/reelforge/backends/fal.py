@@ -296,8 +296,11 @@ class FalBackend(CatalogBackend):
         except (ReelforgeError, httpx.HTTPError, ValueError, AttributeError):
             return None  # e.g. 403: the pricing API wants an admin key; the estimate stands
         for item in prices if isinstance(prices, list) else []:
-            if isinstance(item, dict) and item.get("endpoint_id") == model and \
-                    str(item.get("currency", "USD")).upper() == "USD":
+            if (
+                isinstance(item, dict)
+                and item.get("endpoint_id") == model
+                and str(item.get("currency", "USD")).upper() == "USD"
+            ):
                 try:
                     return float(item["unit_price"])
                 except (KeyError, TypeError, ValueError):

@@ -183,9 +183,12 @@ class HostedBackend(Backend):
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.cancel(job_id, client), 10)
                 raise
-            return RunOutput(provider_job_id=job_id, actual_usd=result.actual_usd,
-                             billable=True if result.billable is None else result.billable,
-                             extra={"probe": info})  # the library stores the file without probing it again
+            return RunOutput(
+                provider_job_id=job_id,
+                actual_usd=result.actual_usd,
+                billable=True if result.billable is None else result.billable,
+                extra={"probe": info},
+            )  # the library stores the file without probing it again
         finally:
             if ahead is not None:
                 ahead.discard()  # nothing left behind when the run failed or was cancelled
@@ -233,8 +236,9 @@ class HostedBackend(Backend):
             ctx.progress(0.05 + 0.85 * fraction, f"{self.name}: {result.status}")
             await self._sleep(ctx, delay)
 
-    async def _download(self, job_id: str, result: PollResult, plan: Plan, client: httpx.AsyncClient,
-                        ctx: RunContext, part: Path) -> ProbeResult | None:
+    async def _download(
+        self, job_id: str, result: PollResult, plan: Plan, client: httpx.AsyncClient, ctx: RunContext, part: Path
+    ) -> ProbeResult | None:
         """Fetch the video to ``ctx.out_path`` and verify it; returns the probe of the written file.
 
         With ``ctx.probe_output`` off the caller probes the file itself; an empty download still fails here.

@@ -34,11 +34,22 @@ class ProviderClient(httpx.AsyncClient):
             merged.update((k.lower(), v) for k, v in headers.items())
         return merged
 
-    async def quick(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                    timeout: Any = None, json: Any = None, params: Any = None) -> httpx.Response:
+    async def quick(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: Any = None,
+        json: Any = None,
+        params: Any = None,
+    ) -> httpx.Response:
         merged = self.merged_headers(headers)
-        spec = self.timeout if timeout is None else (timeout if isinstance(timeout, httpx.Timeout)
-                                                     else httpx.Timeout(timeout))
+        spec = (
+            self.timeout
+            if timeout is None
+            else (timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout))
+        )
         response = await self.wire.quick(method, url, merged, spec, json=json, params=params)
         if response is None:  # a redirect: httpx follows it (and drops credentials across origins)
             response = await self.request(method, url, headers=headers, timeout=spec, json=json, params=params)

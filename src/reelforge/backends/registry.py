@@ -55,7 +55,8 @@ def _import(target: str, name: str) -> type[Backend]:
             raise BackendUnavailable(f"backend {name!r} is not built into this version") from None
         raise BackendUnavailable(
             f"backend {name!r} needs the optional dependency {exc.name!r}: "
-            f"pip install 'reelforge[{_EXTRAS.get(name, name)}]'") from None
+            f"pip install 'reelforge[{_EXTRAS.get(name, name)}]'"
+        ) from None
     cls = getattr(module, attr)
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise BackendUnavailable(f"{target} is not a reelforge Backend")
@@ -70,8 +71,7 @@ def backend_class(name: str) -> type[Backend]:
         return _classes[name]
     if name in _failed:
         raise _failed[name]
-    target: type[Backend] | str | None = _registered.get(name) or _entry_point_targets().get(name) \
-        or BUILTINS.get(name)
+    target: type[Backend] | str | None = _registered.get(name) or _entry_point_targets().get(name) or BUILTINS.get(name)
     if target is None:
         raise BackendUnavailable(f"unknown backend {name!r}; known: {', '.join(backend_names())}")
     try:

@@ -58,8 +58,9 @@ def request_record(request: VideoRequest) -> dict[str, Any]:
 
 
 class Router:
-    def __init__(self, config: Config, library: Library | None = None, *,
-                 sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self, config: Config, library: Library | None = None, *, sleep: Callable[[float], Awaitable[None]] | None = None
+    ) -> None:
         from ..library import Library
 
         self.config = config
@@ -115,8 +116,9 @@ class Router:
                 continue
             picked.append(name)
         if not picked:
-            raise BackendUnavailable(f"no configured backend does {op}"
-                                     + (f" with model {request.model}" if request.model else ""))
+            raise BackendUnavailable(
+                f"no configured backend does {op}" + (f" with model {request.model}" if request.model else "")
+            )
         return picked[:1]
 
     def _cooling(self, name: str) -> float:
@@ -135,39 +137,63 @@ class Router:
         """Validation and price of a request, as data; nothing is submitted."""
         backend, plan, cost = self.plan(request)
         return {
-            "backend": backend.name, "model": plan.model, "operation": plan.operation, "estimated_usd": cost,
-            "price_rule": backend.price_rule(plan.model), "width": plan.width, "height": plan.height,
-            "fps": plan.fps, "num_frames": plan.num_frames, "duration_s": plan.duration_s,
-            "plan": plan.describe(), "warnings": plan.warnings,
+            "backend": backend.name,
+            "model": plan.model,
+            "operation": plan.operation,
+            "estimated_usd": cost,
+            "price_rule": backend.price_rule(plan.model),
+            "width": plan.width,
+            "height": plan.height,
+            "fps": plan.fps,
+            "num_frames": plan.num_frames,
+            "duration_s": plan.duration_s,
+            "plan": plan.describe(),
+            "warnings": plan.warnings,
         }
 
     async def check_budget(self, estimate: float, request: VideoRequest) -> None:
         if request.max_cost_usd is not None and estimate > request.max_cost_usd:
-            raise BudgetExceeded(f"estimated ${estimate:.2f} is over max_cost_usd ${request.max_cost_usd:.2f}",
-                                 limit="max_cost_usd", estimate_usd=estimate)
+            raise BudgetExceeded(
+                f"estimated ${estimate:.2f} is over max_cost_usd ${request.max_cost_usd:.2f}",
+                limit="max_cost_usd",
+                estimate_usd=estimate,
+            )
         budget = self.config.budget
         if budget.per_request_usd is not None and estimate > budget.per_request_usd:
-            raise BudgetExceeded(f"estimated ${estimate:.2f} is over the per-request budget "
-                                 f"${budget.per_request_usd:.2f} (budget.per_request_usd)",
-                                 limit="budget.per_request_usd", estimate_usd=estimate)
+            raise BudgetExceeded(
+                f"estimated ${estimate:.2f} is over the per-request budget "
+                f"${budget.per_request_usd:.2f} (budget.per_request_usd)",
+                limit="budget.per_request_usd",
+                estimate_usd=estimate,
+            )
         if estimate <= 0:
             return
         now = datetime.now(UTC)
-        periods = (("budget.daily_usd", budget.daily_usd, now.replace(hour=0, minute=0, second=0, microsecond=0)),
-                   ("budget.monthly_usd", budget.monthly_usd,
-                    now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)))
+        periods = (
+            ("budget.daily_usd", budget.daily_usd, now.replace(hour=0, minute=0, second=0, microsecond=0)),
+            ("budget.monthly_usd", budget.monthly_usd, now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)),
+        )
         for key, limit, since in periods:
             if limit is None:
                 continue
             spent = await self.library.ledger.spent_usd(since) + self._reserved_usd
             if spent + estimate > limit:
-                raise BudgetExceeded(f"estimated ${estimate:.2f} with ${spent:.2f} already spent is over {key} "
-                                     f"${limit:.2f}", limit=key, estimate_usd=estimate)
+                raise BudgetExceeded(
+                    f"estimated ${estimate:.2f} with ${spent:.2f} already spent is over {key} ${limit:.2f}",
+                    limit=key,
+                    estimate_usd=estimate,
+                )
 
     # -- generation ------------------------------------------------------------------------------------
-    async def generate(self, request: VideoRequest, *, on_progress: ProgressCallback | None = None,
-                       cancel: CancelToken | None = None, use_cache: bool = True,
-                       resume_job_id: str | None = None) -> VideoResult:
+    async def generate(
+        self,
+        request: VideoRequest,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        use_cache: bool = True,
+        resume_job_id: str | None = None,
+    ) -> VideoResult:
         cancel = cancel or CancelToken()
         started = time.perf_counter()
         chain = self.candidates(request)
@@ -177,14 +203,17 @@ class Router:
                 resume_job_id = pending.provider_job_id
                 chain = [pending.backend, *[n for n in chain if n != pending.backend]]
                 await self.library.ledger.finish_attempt(
-                    pending.id, outcome="failed", billable=False,
-                    error={"type": "Interrupted", "message": "interrupted; resumed by polling the provider job"})
+                    pending.id,
+                    outcome="failed",
+                    billable=False,
+                    error={"type": "Interrupted", "message": "interrupted; resumed by polling the provider job"},
+                )
         notes: list[str] = []
         last: ReelforgeError | None = None
         for index, name in enumerate(chain):
             cancel.raise_if_cancelled("routing")
             first = index == 0
-            later_ready = any(not self._cooling(n) for n in chain[index + 1:])
+            later_ready = any(not self._cooling(n) for n in chain[index + 1 :])
             if self._cooling(name) and later_ready:
                 notes.append(f"{name} skipped: cooling down for {self._cooling(name):.0f}s")
                 continue
@@ -202,12 +231,23 @@ class Router:
             if key is not None:  # a cache hit costs nothing, so it is served before the budget check
                 cached = await self.library.assets.find_cached(key)
                 if cached is not None:
-                    return self._result(cached, plan, Cost(estimated_usd=estimate, actual_usd=0.0),
-                                        notes, started, cached=True)
+                    return self._result(
+                        cached, plan, Cost(estimated_usd=estimate, actual_usd=0.0), notes, started, cached=True
+                    )
             await self.check_budget(estimate, request)
             try:
-                return await self._attempts(backend, plan, estimate, request, key, notes, started,
-                                            on_progress, cancel, resume_job_id if first else None)
+                return await self._attempts(
+                    backend,
+                    plan,
+                    estimate,
+                    request,
+                    key,
+                    notes,
+                    started,
+                    on_progress,
+                    cancel,
+                    resume_job_id if first else None,
+                )
             except FALLBACK_ERRORS as exc:
                 if isinstance(exc, ProviderError) and exc.submitted is None:
                     raise  # the answer to a submit was lost: a job may exist that we cannot see; never pay twice
@@ -219,16 +259,31 @@ class Router:
             raise last
         raise BackendUnavailable("no backend could serve the request: " + "; ".join(notes))
 
-    async def _attempts(self, backend: Backend, plan: Plan, estimate: float, request: VideoRequest,
-                        key: str | None, notes: list[str], started: float, on_progress: ProgressCallback | None,
-                        cancel: CancelToken, resume_job_id: str | None) -> VideoResult:
+    async def _attempts(
+        self,
+        backend: Backend,
+        plan: Plan,
+        estimate: float,
+        request: VideoRequest,
+        key: str | None,
+        notes: list[str],
+        started: float,
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken,
+        resume_job_id: str | None,
+    ) -> VideoResult:
         retry = self.config.retry
         record = request_record(request)
         ledger = self.library.ledger
         for attempt in range(1, retry.max_attempts + 1):
             attempt_id = await ledger.start_attempt(
-                backend=backend.name, model=plan.model, operation=plan.operation, estimated_usd=estimate,
-                request=record, idempotency_key=request.idempotency_key)
+                backend=backend.name,
+                model=plan.model,
+                operation=plan.operation,
+                estimated_usd=estimate,
+                request=record,
+                idempotency_key=request.idempotency_key,
+            )
             submitted = resume_job_id is not None
             if resume_job_id:
                 await ledger.set_provider_job(attempt_id, resume_job_id)
@@ -241,9 +296,15 @@ class Router:
             staging = self.library.assets.staging_path()
             # the thumbnail's and sidecar's files, made while the backend works; what is left is deleted
             with self.library.assets.spare_files() as spare:
-                ctx = RunContext(out_path=staging, on_progress=on_progress, cancel=cancel, on_submitted=on_submitted,
-                                 resume_job_id=resume_job_id, http=self.http if backend.kind == "hosted" else None,
-                                 probe_output=False)  # the library probes it, in one pass with the thumbnail
+                ctx = RunContext(
+                    out_path=staging,
+                    on_progress=on_progress,
+                    cancel=cancel,
+                    on_submitted=on_submitted,
+                    resume_job_id=resume_job_id,
+                    http=self.http if backend.kind == "hosted" else None,
+                    probe_output=False,
+                )  # the library probes it, in one pass with the thumbnail
                 self._reserved_usd += estimate
                 try:
                     output = await backend.run(plan, ctx)
@@ -251,11 +312,15 @@ class Router:
                     await self._finish_failed(attempt_id, exc, submitted)
                     staging.unlink(missing_ok=True)
                     retryable = (isinstance(exc, RateLimited) and not submitted) or (
-                        isinstance(exc, ProviderError) and exc.retryable and exc.submitted is False and not submitted)
+                        isinstance(exc, ProviderError) and exc.retryable and exc.submitted is False and not submitted
+                    )
                     if not retryable or attempt == retry.max_attempts:
                         raise
-                    delay = exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after is not None else \
-                        min(retry.max_delay_s, retry.base_delay_s * 2 ** (attempt - 1)) * (0.5 + random.random())
+                    delay = (
+                        exc.retry_after
+                        if isinstance(exc, RateLimited) and exc.retry_after is not None
+                        else min(retry.max_delay_s, retry.base_delay_s * 2 ** (attempt - 1)) * (0.5 + random.random())
+                    )
                     if delay > retry.max_delay_s:
                         raise  # a long wait: let the chain move on
                     notes.append(f"{backend.name} attempt {attempt} {type(exc).__name__}; retrying in {delay:.1f}s")
@@ -263,12 +328,14 @@ class Router:
                     continue
                 finally:
                     self._reserved_usd -= estimate
-                return await self._store(backend, plan, output, estimate, attempt_id, record, key, notes, started,
-                                         staging, spare)
+                return await self._store(
+                    backend, plan, output, estimate, attempt_id, record, key, notes, started, staging, spare
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _finish_failed(self, attempt_id: str, exc: BaseException, submitted: bool,
-                             billable: bool | None = None) -> None:
+    async def _finish_failed(
+        self, attempt_id: str, exc: BaseException, submitted: bool, billable: bool | None = None
+    ) -> None:
         if isinstance(exc, Cancelled):
             outcome = "cancelled"
         elif isinstance(exc, ContentRejected):
@@ -276,17 +343,33 @@ class Router:
         else:
             outcome = "failed"
         if billable is None:
-            billable = bool(getattr(exc, "billable", False)) if isinstance(exc, ContentRejected | GenerationFailed) \
-                else False
-        error = exc.to_dict() if isinstance(exc, ReelforgeError) else {"type": type(exc).__name__,
-                                                                        "message": str(exc)[:300]}
+            billable = (
+                bool(getattr(exc, "billable", False)) if isinstance(exc, ContentRejected | GenerationFailed) else False
+            )
+        error = (
+            exc.to_dict()
+            if isinstance(exc, ReelforgeError)
+            else {"type": type(exc).__name__, "message": str(exc)[:300]}
+        )
         with contextlib.suppress(Exception):
-            await asyncio.shield(self.library.ledger.finish_attempt(
-                attempt_id, outcome=outcome, billable=billable, error=error))
+            await asyncio.shield(
+                self.library.ledger.finish_attempt(attempt_id, outcome=outcome, billable=billable, error=error)
+            )
 
-    async def _store(self, backend: Backend, plan: Plan, output: RunOutput, estimate: float, attempt_id: str,
-                     record: dict[str, Any], key: str | None, notes: list[str], started: float,
-                     staging: Any, spare: FilesAhead | None = None) -> VideoResult:
+    async def _store(
+        self,
+        backend: Backend,
+        plan: Plan,
+        output: RunOutput,
+        estimate: float,
+        attempt_id: str,
+        record: dict[str, Any],
+        key: str | None,
+        notes: list[str],
+        started: float,
+        staging: Any,
+        spare: FilesAhead | None = None,
+    ) -> VideoResult:
         seed = output.extra.get("seed", plan.seed)
         cost = Cost(estimated_usd=estimate, actual_usd=output.actual_usd, billable=output.billable)
         probed = output.extra.get("probe")  # the backend's own probe of the file it wrote, if it made one
@@ -294,24 +377,57 @@ class Router:
             probed = None
         try:
             asset = await self.library.assets.add(
-                staging, kind="video", request=record, backend=backend.name, model=plan.model, seed=seed,
-                cost=cost, provider_job_id=output.provider_job_id, cache_key=key,
-                warnings=[*plan.warnings, *output.warnings], extra={"plan": plan.describe()}, probed=probed,
-                spare=spare)
+                staging,
+                kind="video",
+                request=record,
+                backend=backend.name,
+                model=plan.model,
+                seed=seed,
+                cost=cost,
+                provider_job_id=output.provider_job_id,
+                cache_key=key,
+                warnings=[*plan.warnings, *output.warnings],
+                extra={"plan": plan.describe()},
+                probed=probed,
+                spare=spare,
+            )
         except BaseException as exc:  # the backend's work is done: it costs what the backend said either way
             staging.unlink(missing_ok=True)
             await self._finish_failed(attempt_id, exc, True, billable=output.billable)
             raise
-        await self.library.ledger.finish_attempt(attempt_id, outcome="succeeded", billable=output.billable,
-                                                 actual_usd=output.actual_usd, asset_id=asset.id)
-        return self._result(asset, plan, cost, [*notes, *output.warnings], started,
-                            provider_job_id=output.provider_job_id, seed=seed)
+        await self.library.ledger.finish_attempt(
+            attempt_id, outcome="succeeded", billable=output.billable, actual_usd=output.actual_usd, asset_id=asset.id
+        )
+        return self._result(
+            asset, plan, cost, [*notes, *output.warnings], started, provider_job_id=output.provider_job_id, seed=seed
+        )
 
-    def _result(self, asset: Asset, plan: Plan, cost: Cost, notes: list[str], started: float, *,
-                cached: bool = False, provider_job_id: str | None = None, seed: int | None = None) -> VideoResult:
+    def _result(
+        self,
+        asset: Asset,
+        plan: Plan,
+        cost: Cost,
+        notes: list[str],
+        started: float,
+        *,
+        cached: bool = False,
+        provider_job_id: str | None = None,
+        seed: int | None = None,
+    ) -> VideoResult:
         return VideoResult(
-            path=asset.path, asset_id=asset.id, width=asset.width, height=asset.height, fps=asset.fps,
-            num_frames=asset.num_frames, duration_s=asset.duration_s, backend=asset.backend, model=asset.model,
-            provider_job_id=provider_job_id or asset.provider_job_id, seed=seed if seed is not None else asset.seed,
-            cost=cost, timings={"total_s": round(time.perf_counter() - started, 4)},
-            warnings=list(dict.fromkeys([*plan.warnings, *notes])), cached=cached)
+            path=asset.path,
+            asset_id=asset.id,
+            width=asset.width,
+            height=asset.height,
+            fps=asset.fps,
+            num_frames=asset.num_frames,
+            duration_s=asset.duration_s,
+            backend=asset.backend,
+            model=asset.model,
+            provider_job_id=provider_job_id or asset.provider_job_id,
+            seed=seed if seed is not None else asset.seed,
+            cost=cost,
+            timings={"total_s": round(time.perf_counter() - started, 4)},
+            warnings=list(dict.fromkeys([*plan.warnings, *notes])),
+            cached=cached,
+        )

@@ -12,8 +12,20 @@ from ..types import ModelSpec, VideoRequest
 if TYPE_CHECKING:
     from .base import Backend, Plan
 
-TIER_SHORT_SIDE = {"240p": 240, "360p": 360, "480p": 480, "512p": 512, "540p": 540, "576p": 576,
-                   "720p": 720, "768p": 768, "1080p": 1080, "1440p": 1440, "2160p": 2160, "4k": 2160}
+TIER_SHORT_SIDE = {
+    "240p": 240,
+    "360p": 360,
+    "480p": 480,
+    "512p": 512,
+    "540p": 540,
+    "576p": 576,
+    "720p": 720,
+    "768p": 768,
+    "1080p": 1080,
+    "1440p": 1440,
+    "2160p": 2160,
+    "4k": 2160,
+}
 _SIZE_RE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 
 
@@ -45,8 +57,9 @@ def _tier_short(spec: ModelSpec, tier: str) -> int:
     return TIER_SHORT_SIDE[tier]
 
 
-def _resolve_inputs(request: VideoRequest, spec: ModelSpec, op: str,
-                    problems: dict[str, str]) -> dict[str, MediaRef | None]:
+def _resolve_inputs(
+    request: VideoRequest, spec: ModelSpec, op: str, problems: dict[str, str]
+) -> dict[str, MediaRef | None]:
     kinds = {"image": "image", "last_frame": "image", "video": "video", "audio": "audio"}
     needed = {"image-to-video": ["image"], "video-to-video": ["video"], "avatar": ["image", "audio"]}.get(op, [])
     refs: dict[str, MediaRef | None] = {}
@@ -57,8 +70,13 @@ def _resolve_inputs(request: VideoRequest, spec: ModelSpec, op: str,
                 problems[name] = f"{op} needs an {name}"
             refs[name] = None
             continue
-        refs[name] = resolve_input(name, value, kind=kind, max_bytes=spec.max_image_bytes if kind == "image"
-                                   else 500 * 1024 * 1024, problems=problems)
+        refs[name] = resolve_input(
+            name,
+            value,
+            kind=kind,
+            max_bytes=spec.max_image_bytes if kind == "image" else 500 * 1024 * 1024,
+            problems=problems,
+        )
     if request.last_frame is not None and request.image is None:
         problems["last_frame"] = "a last frame needs a first frame too: pass image as well"
     elif refs["last_frame"] is not None and not spec.last_frame:
@@ -73,8 +91,9 @@ def plan_from_spec(backend: Backend, request: VideoRequest, spec: ModelSpec) -> 
     warnings: list[str] = []
     op = request.inferred_operation()
     if op not in spec.operations:
-        problems["operation"] = (f"{backend.name} model {spec.name} does not do {op} "
-                                 f"(it does: {', '.join(spec.operations)})")
+        problems["operation"] = (
+            f"{backend.name} model {spec.name} does not do {op} (it does: {', '.join(spec.operations)})"
+        )
 
     prompt = (request.prompt or "").strip() or None
     if prompt is None and spec.prompt_required and op == "text-to-video":
@@ -148,8 +167,10 @@ def plan_from_spec(backend: Backend, request: VideoRequest, spec: ModelSpec) -> 
         problems["duration_s"] = f"duration {duration:g}s is out of range for {spec.name} ({lo:g}-{hi:g}s)"
     elif spec.durations and duration not in spec.durations:
         snapped_d = _nearest(spec.durations, duration)
-        warnings.append(f"duration {duration:g}s snapped to {snapped_d:g}s "
-                        f"(supported: {', '.join(f'{d:g}' for d in spec.durations)})")
+        warnings.append(
+            f"duration {duration:g}s snapped to {snapped_d:g}s "
+            f"(supported: {', '.join(f'{d:g}' for d in spec.durations)})"
+        )
         duration = snapped_d
     elif not lo <= duration <= hi:
         clamped = max(lo, min(hi, duration))
@@ -170,9 +191,24 @@ def plan_from_spec(backend: Backend, request: VideoRequest, spec: ModelSpec) -> 
     if problems:
         raise InvalidRequest(problems)
     return Plan(
-        backend=backend.name, model=spec.name, operation=op, prompt=prompt, negative_prompt=negative,
-        width=width, height=height, aspect_ratio=aspect, resolution=resolution, fps=fps,
-        num_frames=num_frames, duration_s=round(duration, 4), seed=seed, image=refs["image"],
-        last_frame=refs["last_frame"], video=refs["video"], audio=refs["audio"], extra=dict(request.extra),
-        warnings=warnings, idempotency_key=request.idempotency_key,
+        backend=backend.name,
+        model=spec.name,
+        operation=op,
+        prompt=prompt,
+        negative_prompt=negative,
+        width=width,
+        height=height,
+        aspect_ratio=aspect,
+        resolution=resolution,
+        fps=fps,
+        num_frames=num_frames,
+        duration_s=round(duration, 4),
+        seed=seed,
+        image=refs["image"],
+        last_frame=refs["last_frame"],
+        video=refs["video"],
+        audio=refs["audio"],
+        extra=dict(request.extra),
+        warnings=warnings,
+        idempotency_key=request.idempotency_key,
     )

@@ -10,8 +10,12 @@ import typer
 
 from .common import state
 
-app = typer.Typer(name="reelforge", no_args_is_help=True, add_completion=False,
-                  help="Turn a prompt, an image, a script or a topic into finished video.")
+app = typer.Typer(
+    name="reelforge",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Turn a prompt, an image, a script or a topic into finished video.",
+)
 
 
 @app.callback()

@@ -26,20 +26,38 @@ def describe_backends(config: Any) -> list[dict[str, Any]]:
         ok, why = backend.configured()
         models = []
         for spec in backend.models():
-            durations = (", ".join(f"{d:g}" for d in spec.durations) if spec.durations
-                         else f"{spec.min_duration_s:g}-{spec.max_duration_s:g}")
+            durations = (
+                ", ".join(f"{d:g}" for d in spec.durations)
+                if spec.durations
+                else f"{spec.min_duration_s:g}-{spec.max_duration_s:g}"
+            )
             sizes = "any WxH" if spec.any_size else ", ".join(spec.resolutions) or "any"
-            models.append({
-                "name": spec.name, "operations": list(spec.operations), "durations_s": durations,
-                "resolutions": sizes, "aspect_ratios": list(spec.aspect_ratios) or "any",
-                "fps": [f for f in spec.fps] or "any", "last_frame": spec.last_frame,
-                "frame_rule": None if spec.frame_rule is None else
-                f"{spec.frame_rule.multiple}k+{spec.frame_rule.offset}", "prompt_max_chars": spec.prompt_max_chars,
-                "price_rule": backend.price_rule(spec.name), "notes": spec.notes,
-            })
-        row.update(kind=cls.kind, description=cls.description, configured=ok, why_not=why,
-                   default_model=backend.default_model if models else None,
-                   operations=sorted(backend.operations()), models=models)
+            models.append(
+                {
+                    "name": spec.name,
+                    "operations": list(spec.operations),
+                    "durations_s": durations,
+                    "resolutions": sizes,
+                    "aspect_ratios": list(spec.aspect_ratios) or "any",
+                    "fps": [f for f in spec.fps] or "any",
+                    "last_frame": spec.last_frame,
+                    "frame_rule": None
+                    if spec.frame_rule is None
+                    else f"{spec.frame_rule.multiple}k+{spec.frame_rule.offset}",
+                    "prompt_max_chars": spec.prompt_max_chars,
+                    "price_rule": backend.price_rule(spec.name),
+                    "notes": spec.notes,
+                }
+            )
+        row.update(
+            kind=cls.kind,
+            description=cls.description,
+            configured=ok,
+            why_not=why,
+            default_model=backend.default_model if models else None,
+            operations=sorted(backend.operations()),
+            models=models,
+        )
         rows.append(row)
     return rows
 
@@ -62,6 +80,11 @@ def register(app: typer.Typer) -> None:
             ready = "yes" if row["configured"] else f"no: {row['why_not']}"
             models = "\n".join(f"{m['name']} ({m['durations_s']} / {m['resolutions']})" for m in row["models"])
             prices = "\n".join(f"{m['price_rule']}" for m in row["models"][:1])
-            table.add_row(f"{row['name']}\n[dim]{row.get('description') or ''}[/dim]", ready,
-                          ", ".join(row["operations"]), models, prices)
+            table.add_row(
+                f"{row['name']}\n[dim]{row.get('description') or ''}[/dim]",
+                ready,
+                ", ".join(row["operations"]),
+                models,
+                prices,
+            )
         Console(file=sys.stdout, width=160).print(table)

@@ -105,8 +105,15 @@ def progress_display(label: str) -> Iterator[ProgressCallback]:
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
-               TextColumn("{task.fields[stage]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(label, total=1.0, stage="starting")
 
@@ -116,8 +123,7 @@ def progress_display(label: str) -> Iterator[ProgressCallback]:
         yield update
 
 
-def run_task(factory: Callable[[ProgressCallback, CancelToken], Awaitable[T]], *, json_output: bool,
-             label: str) -> T:
+def run_task(factory: Callable[[ProgressCallback, CancelToken], Awaitable[T]], *, json_output: bool, label: str) -> T:
     """Run a long coroutine with a progress display; Ctrl-C or SIGTERM cancels it (exit 130)."""
     state["json"] = json_output
     cancel = CancelToken()

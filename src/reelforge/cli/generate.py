@@ -17,18 +17,44 @@ from .common import emit_json, fail, load_config, run_task
 Opt = typer.Option
 
 
-def build_request(prompt: str | None, image: Path | None, last_frame: Path | None, video: Path | None,
-                  audio: Path | None, op: str | None, backend: str, model: str | None, duration: float | None,
-                  fps: float | None, aspect: str | None, resolution: str | None, seed: int | None,
-                  negative: str | None, max_cost: float | None) -> VideoRequest:
+def build_request(
+    prompt: str | None,
+    image: Path | None,
+    last_frame: Path | None,
+    video: Path | None,
+    audio: Path | None,
+    op: str | None,
+    backend: str,
+    model: str | None,
+    duration: float | None,
+    fps: float | None,
+    aspect: str | None,
+    resolution: str | None,
+    seed: int | None,
+    negative: str | None,
+    max_cost: float | None,
+) -> VideoRequest:
     def src(p: Path | None) -> str | None:
         return None if p is None else str(p)
 
     try:
         return VideoRequest(
-            operation=op, prompt=prompt, negative_prompt=negative, image=src(image), last_frame=src(last_frame),
-            video=src(video), audio=src(audio), duration_s=duration, fps=fps, aspect_ratio=aspect,
-            resolution=resolution, seed=seed, backend=backend, model=model, max_cost_usd=max_cost)
+            operation=op,
+            prompt=prompt,
+            negative_prompt=negative,
+            image=src(image),
+            last_frame=src(last_frame),
+            video=src(video),
+            audio=src(audio),
+            duration_s=duration,
+            fps=fps,
+            aspect_ratio=aspect,
+            resolution=resolution,
+            seed=seed,
+            backend=backend,
+            model=model,
+            max_cost_usd=max_cost,
+        )
     except ValidationError as exc:
         fail(exc)
 
@@ -39,7 +65,8 @@ def _human(result: Any) -> None:
         f"{result.path}\n  {result.width}x{result.height} @ {result.fps:g} fps, {result.num_frames} frames, "
         f"{result.duration_s:.2f}s  backend={result.backend} model={result.model} seed={result.seed}"
         f"{' (cached)' if result.cached else ''}\n  cost: estimated ${cost.estimated_usd:.4f}"
-        f"{f', actual ${cost.actual_usd:.4f}' if cost.actual_usd is not None else ''}  asset {result.asset_id}\n")
+        f"{f', actual ${cost.actual_usd:.4f}' if cost.actual_usd is not None else ''}  asset {result.asset_id}\n"
+    )
     for w in result.warnings:
         sys.stdout.write(f"  warning: {w}\n")
 
@@ -69,8 +96,23 @@ def register(app: typer.Typer) -> None:
         """Generate one video."""
         from ..backends.router import Router
 
-        request = build_request(prompt, image, last_frame, video, audio, op, backend, model, duration, fps, aspect,
-                                resolution, seed, negative, max_cost)
+        request = build_request(
+            prompt,
+            image,
+            last_frame,
+            video,
+            audio,
+            op,
+            backend,
+            model,
+            duration,
+            fps,
+            aspect,
+            resolution,
+            seed,
+            negative,
+            max_cost,
+        )
         config = load_config()
 
         async def work(on_progress: Any, cancel: Any) -> Any:
@@ -115,8 +157,23 @@ def register(app: typer.Typer) -> None:
         from ..backends.router import Router
         from ..errors import ReelforgeError
 
-        request = build_request(prompt, image, last_frame, video, audio, op, backend, model, duration, fps, aspect,
-                                resolution, seed, negative, max_cost)
+        request = build_request(
+            prompt,
+            image,
+            last_frame,
+            video,
+            audio,
+            op,
+            backend,
+            model,
+            duration,
+            fps,
+            aspect,
+            resolution,
+            seed,
+            negative,
+            max_cost,
+        )
         config = load_config()
         router = Router(config)
         try:
@@ -129,8 +186,10 @@ def register(app: typer.Typer) -> None:
         if json_output:
             emit_json(data)
             return
-        sys.stdout.write(f"{data['backend']} / {data['model']}: {data['operation']} {data['width']}x{data['height']} "
-                         f"@ {data['fps']:g} fps, {data['duration_s']:g}s ({data['num_frames']} frames)\n"
-                         f"  estimated ${data['estimated_usd']:.4f}  ({data['price_rule']})\n")
+        sys.stdout.write(
+            f"{data['backend']} / {data['model']}: {data['operation']} {data['width']}x{data['height']} "
+            f"@ {data['fps']:g} fps, {data['duration_s']:g}s ({data['num_frames']} frames)\n"
+            f"  estimated ${data['estimated_usd']:.4f}  ({data['price_rule']})\n"
+        )
         for w in data["warnings"]:
             sys.stdout.write(f"  warning: {w}\n")

@@ -96,10 +96,19 @@ class AssetStore:
         the thumbnail and sidecar (the caller discards what is left).
         """
         src = Path(src)
-        fields = dict(kind=kind, request=request, backend=backend, model=model, seed=seed,
-                      cost_usd=cost.actual_usd if cost.actual_usd is not None else cost.estimated_usd,
-                      billable=cost.billable, provider_job_id=provider_job_id, cache_key=cache_key,
-                      warnings=list(warnings), extra=dict(extra or {}))
+        fields = dict(
+            kind=kind,
+            request=request,
+            backend=backend,
+            model=model,
+            seed=seed,
+            cost_usd=cost.actual_usd if cost.actual_usd is not None else cost.estimated_usd,
+            billable=cost.billable,
+            provider_job_id=provider_job_id,
+            cache_key=cache_key,
+            warnings=list(warnings),
+            extra=dict(extra or {}),
+        )
         # decoding on a media thread, creating and moving files on a file thread (media/workers.py), then the
         # row joins the writer's next transaction
         try:
@@ -118,8 +127,9 @@ class AssetStore:
             raise
         return asset
 
-    def _prepare(self, src: Path, probed: ProbeResult | None,
-                 fields: dict[str, Any]) -> tuple[Asset, bytes | None, str]:
+    def _prepare(
+        self, src: Path, probed: ProbeResult | None, fields: dict[str, Any]
+    ) -> tuple[Asset, bytes | None, str]:
         """Probe, hash and thumbnail ``src``: the asset record, its thumbnail and its sidecar text."""
         if not src.is_file():
             raise InvalidRequest({"src": f"{src} is not a file"})
@@ -166,8 +176,9 @@ class AssetStore:
         stem = uuid.uuid4().hex
         return FilesAhead([self.tmp_dir / f"{stem}.{i}.spare" for i in range(2)])
 
-    def _place_all(self, asset: Asset, src: Path, thumb: bytes | None, sidecar: str,
-                   spare: FilesAhead | None = None) -> bool:
+    def _place_all(
+        self, asset: Asset, src: Path, thumb: bytes | None, sidecar: str, spare: FilesAhead | None = None
+    ) -> bool:
         """Move the file in, write the thumbnail and sidecar; undone on failure (a staged ``src`` deleted).
 
         True if ``src`` was renamed (not copied)."""

@@ -70,9 +70,19 @@ def has_filter(name: str, exe: str | None = None) -> bool:
     return re.search(rf"^\s*\S+\s+{re.escape(name)}\s", _filters(exe or ffmpeg_exe()), re.M) is not None
 
 
-_GENERIC = ("Task finished with error", "Terminating thread", "Could not open encoder before EOF",
-            "Nothing was written", "Conversion failed", "Error while filtering", "Error reinitializing filters",
-            "Error opening output file", "Error opening output files", "frame=", "size=")
+_GENERIC = (
+    "Task finished with error",
+    "Terminating thread",
+    "Could not open encoder before EOF",
+    "Nothing was written",
+    "Conversion failed",
+    "Error while filtering",
+    "Error reinitializing filters",
+    "Error opening output file",
+    "Error opening output files",
+    "frame=",
+    "size=",
+)
 
 
 def libx264_args(preset: str, crf: int, profile: str | None = "high") -> list[str]:
@@ -84,14 +94,25 @@ def libx264_args(preset: str, crf: int, profile: str | None = "high") -> list[st
 def _reason(stderr: str, lines: int = 6) -> str:
     all_lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
     # the root cause is usually the first specific error line, before the generic shutdown chatter
-    specific = [ln for ln in all_lines if not any(g in ln for g in _GENERIC)
-                and any(k in ln.lower() for k in ("error", "invalid", "no such", "unable", "failed", "not "))]
+    specific = [
+        ln
+        for ln in all_lines
+        if not any(g in ln for g in _GENERIC)
+        and any(k in ln.lower() for k in ("error", "invalid", "no such", "unable", "failed", "not "))
+    ]
     tail = all_lines[-lines:]
     return " | ".join(dict.fromkeys([*specific[:3], *tail]))
 
 
-CRASH_CODES = {-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGILL,
-               128 + signal.SIGSEGV, 128 + signal.SIGBUS, 128 + signal.SIGABRT}
+CRASH_CODES = {
+    -signal.SIGSEGV,
+    -signal.SIGBUS,
+    -signal.SIGABRT,
+    -signal.SIGILL,
+    128 + signal.SIGSEGV,
+    128 + signal.SIGBUS,
+    128 + signal.SIGABRT,
+}
 
 
 async def run_ffmpeg(
@@ -112,8 +133,9 @@ async def run_ffmpeg(
     """
     for attempt in range(crash_retries + 1):
         try:
-            return await _run_once(args, total_s=total_s, on_progress=on_progress, cancel=cancel, exe=exe,
-                                   stdin_data=stdin_data)
+            return await _run_once(
+                args, total_s=total_s, on_progress=on_progress, cancel=cancel, exe=exe, stdin_data=stdin_data
+            )
         except FfmpegError as exc:
             if exc.returncode not in CRASH_CODES or attempt == crash_retries:
                 raise

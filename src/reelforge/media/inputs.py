@@ -11,8 +11,14 @@ from pathlib import Path
 
 from ..types import MediaInput
 
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif",
-                 "BMP": "image/bmp", "TIFF": "image/tiff"}
+IMAGE_FORMATS = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "BMP": "image/bmp",
+    "TIFF": "image/tiff",
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,7 @@ class MediaRef:
         raise ValueError(f"{self.field} is a URL; download it first")
 
     def data_uri(self) -> str:
-        return f"data:{self.mime or 'application/octet-stream'};base64," + base64.b64encode(
-            self.read_bytes()).decode()
+        return f"data:{self.mime or 'application/octet-stream'};base64," + base64.b64encode(self.read_bytes()).decode()
 
     def identity(self) -> str:
         """Stable identity for cache keys: content hash, or the URL itself."""
@@ -68,8 +73,9 @@ def _check_image(field: str, data: bytes, max_bytes: int) -> tuple[str, int, int
     return IMAGE_FORMATS[fmt], w, h
 
 
-def resolve_input(field: str, value: MediaInput, *, kind: str, max_bytes: int = 20 * 1024 * 1024,
-                  problems: dict[str, str]) -> MediaRef | None:
+def resolve_input(
+    field: str, value: MediaInput, *, kind: str, max_bytes: int = 20 * 1024 * 1024, problems: dict[str, str]
+) -> MediaRef | None:
     """Check one input; add a message to ``problems`` and return None when it is unusable."""
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         if value.startswith("http://") and not value.startswith(("http://127.0.0.1", "http://localhost")):
@@ -101,8 +107,16 @@ def resolve_input(field: str, value: MediaInput, *, kind: str, max_bytes: int = 
             problems[field] = f"{path.name + ': ' if path else ''}{checked}"
             return None
         mime, w, h = checked
-        return MediaRef(field=field, path=path, data=None if path else data, mime=mime, size=len(data),
-                        width=w, height=h, sha256=digest)
+        return MediaRef(
+            field=field,
+            path=path,
+            data=None if path else data,
+            mime=mime,
+            size=len(data),
+            width=w,
+            height=h,
+            sha256=digest,
+        )
     if path is not None and kind in ("video", "audio"):
         from .probe import probe
 
@@ -120,5 +134,4 @@ def resolve_input(field: str, value: MediaInput, *, kind: str, max_bytes: int = 
     mime = mimetypes.guess_type(str(path))[0] if path else None
     if path is None:
         mime = "video/mp4" if kind == "video" else "audio/wav" if kind == "audio" else None
-    return MediaRef(field=field, path=path, data=None if path else data, mime=mime, size=len(data),
-                    sha256=digest)
+    return MediaRef(field=field, path=path, data=None if path else data, mime=mime, size=len(data), sha256=digest)

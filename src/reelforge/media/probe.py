@@ -64,8 +64,12 @@ def probe(path: str | Path, count_frames: bool = False) -> ProbeResult:
         return probe_container(container, Path(path), count_frames)
 
 
-def probe_container(container, path: Path, count_frames: bool = False,  # type: ignore[no-untyped-def]
-                    decoder_set: bool = False) -> ProbeResult:
+def probe_container(
+    container,
+    path: Path,
+    count_frames: bool = False,  # type: ignore[no-untyped-def]
+    decoder_set: bool = False,
+) -> ProbeResult:
     """Probe an open PyAV input container (left open, rewound to the start).
 
     ``decoder_set``: the caller has set the video decoder's threads (it decodes more frames afterwards).
@@ -89,16 +93,24 @@ def probe_container(container, path: Path, count_frames: bool = False,  # type: 
                 vdur = vdur_counted
         pix_fmt = cc.format.name if cc.format else None
         info.update(
-            width=cc.width, height=cc.height, fps=round(fps, 3), num_frames=int(frames or 0),
-            video_codec=cc.name, pix_fmt=pix_fmt, profile=cc.profile, rotation=rotation,
-            vfr=vfr, video_duration_s=vdur,
+            width=cc.width,
+            height=cc.height,
+            fps=round(fps, 3),
+            num_frames=int(frames or 0),
+            video_codec=cc.name,
+            pix_fmt=pix_fmt,
+            profile=cc.profile,
+            rotation=rotation,
+            vfr=vfr,
+            video_duration_s=vdur,
             bit_depth=10 if pix_fmt and ("10" in pix_fmt or "12" in pix_fmt) else 8,
         )
     if aus is not None:
         acc = aus.codec_context
         adur = _seconds(aus.duration, aus.time_base) or fmt_duration
-        info.update(audio_codec=acc.name, sample_rate=acc.sample_rate or 0,
-                    channels=acc.channels or 0, audio_duration_s=adur)
+        info.update(
+            audio_codec=acc.name, sample_rate=acc.sample_rate or 0, channels=acc.channels or 0, audio_duration_s=adur
+        )
     info["duration_s"] = fmt_duration or max(info.get("video_duration_s", 0), info.get("audio_duration_s", 0))
     return ProbeResult(**info)
 

@@ -15,8 +15,9 @@ class OpenAICompatLLM(ChatServer):
     default_url = "https://api.openai.com/v1"
     default_model = "gpt-4o-mini"
 
-    def __init__(self, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, model: str | None = None, base_url: str | None = None, api_key: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(model, base_url, **kwargs)
         self.api_key = api_key
         if not api_key and self.base_url == self.default_url:
