@@ -47,7 +47,7 @@ def test_unset_secret_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
         ("colour: red\n", "colour", 1),
         ("backends:\n  runway:\n    api_kee: x\n", "backends.runway.api_kee", 3),
         ("backends:\n  nosuch: {}\n", "backends.nosuch", 2),
-        ("queue: {backend: kafka}\n", "queue.backend", 1),
+        ("data_dir: /x\nshorts:\n  tts: {engine: nope}\n", "shorts.tts.engine", 3),
     ],
 )
 def test_errors_name_key_and_line(text: str, key: str, line: int) -> None:
@@ -85,3 +85,13 @@ def test_redaction_hides_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "supersecret" not in repr(shown)
     assert shown["backends"]["runway"]["api_key"] == "***"
     assert shown["server"]["api_tokens"] == ["***"]
+
+
+def test_sections_are_registered_by_their_owners() -> None:
+    from reelforge.shorts.config import ShortsConfig
+
+    config = parse_config("shorts:\n  tts: {engine: espeak}\n")
+    assert isinstance(config.shorts, ShortsConfig) and config.shorts.tts.engine == "espeak"
+    assert config.section(ShortsConfig) is config.shorts
+    assert config.model_dump()["shorts"]["tts"]["engine"] == "espeak"
+    assert Config(shorts={"tts": {"engine": "espeak"}}).shorts.tts.engine == "espeak"

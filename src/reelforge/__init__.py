@@ -1,6 +1,7 @@
 """reelforge: one entry point to every video generator, a short-video studio and a job service."""
 
 from .api import agenerate, aresume, estimate, generate
+from .backends import config_check as _backend_config_check  # noqa: F401  (registers the backends: check)
 from .errors import (
     AuthError,
     BackendUnavailable,
@@ -15,6 +16,7 @@ from .errors import (
     ReelforgeError,
     Timeout,
 )
+from .shorts import config as _shorts_config  # noqa: F401  (registers the shorts: section)
 from .types import CancelToken, Cost, JobStatus, ModelSpec, VideoRequest, VideoResult
 
 __version__ = "0.1.0"

@@ -3,39 +3,68 @@
 Lookup order: an explicit path, $REELFORGE_CONFIG, ./reelforge.yaml, the user config dir. Unknown keys and
 bad values raise ``ConfigError`` naming the key and its line. The library never reads this itself: the
 CLI and the server load it and pass the typed ``Config`` in.
+
+This module imports nothing above it. A block owned by a higher layer (``shorts:``, ``jobs:``) is declared
+by its owner with ``register_section``, and checks that need a higher layer's knowledge (each
+``backends.<name>`` block against that backend's own model) with ``register_check``; the package's
+``__init__`` imports the owners, so every section is known before a config is read.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 import yaml
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+)
 
 from .errors import ConfigError
-from .shorts.config import ShortsConfig
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 SECRET_WORDS = ("key", "token", "secret", "password", "credentials")
+
+SectionT = TypeVar("SectionT", bound=BaseModel)
+#: top-level blocks declared by the layers that own them: name -> pydantic model
+_SECTIONS: dict[str, type[BaseModel]] = {}
+#: whole-config checks declared by higher layers, run after parsing: fn(config, key_lines)
+_CHECKS: list[Callable[[Config, dict[str, int]], None]] = []
+
+
+def register_section(name: str, model: type[BaseModel]) -> None:
+    """Declare the top-level block ``name`` as validated by ``model`` (every field must have a default)."""
+    _SECTIONS[name] = model
+
+
+def register_check(check: Callable[[Config, dict[str, int]], None]) -> None:
+    """Run ``check(config, key_lines)`` on every config parsed from a file or dict; raise ConfigError."""
+    if check not in _CHECKS:
+        _CHECKS.append(check)
 
 
 class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
 
-class QueueConfig(_Block):
-    backend: Literal["sqlite", "redis", "immediate"] = "sqlite"
-    url: str | None = None
-
-
 class BudgetConfig(_Block):
     per_request_usd: float | None = Field(default=5.0, ge=0)
     daily_usd: float | None = Field(default=50.0, ge=0)
     monthly_usd: float | None = Field(default=500.0, ge=0)
+    # a backend or model whose cost is unknown is refused under a budget or max_cost_usd unless this is true
+    allow_unpriced: bool = False
 
 
 class RetryConfig(_Block):
@@ -61,15 +90,44 @@ class Config(_Block):
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("reelforge")))
     database_url: str | None = None  # default sqlite:///{data_dir}/reelforge.db
     ffmpeg: str | None = None  # a system ffmpeg instead of the bundled one
-    queue: QueueConfig = Field(default_factory=QueueConfig)
     default_backend: str = "procedural"
     fallback: list[str] = Field(default_factory=list)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
     cache: bool = True
     backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    shorts: ShortsConfig = Field(default_factory=ShortsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        raw = {name: data.pop(name) for name in list(data) if name in _SECTIONS}
+        super().__init__(**data)  # an unknown key is an error naming it
+        for name, model in _SECTIONS.items():
+            value = raw.get(name)
+            self._sections[name] = value if isinstance(value, model) else model.model_validate(value or {})
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _SECTIONS:  # a registered block: config.shorts, config.jobs
+            sections = object.__getattribute__(self, "__pydantic_private__")["_sections"]
+            if name not in sections:  # registered after this config was made
+                sections[name] = _SECTIONS[name]()
+            return sections[name]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    def section(self, model: type[SectionT]) -> SectionT:
+        """The registered block validated by ``model``, typed."""
+        for name, registered in _SECTIONS.items():
+            if registered is model:
+                value: SectionT = getattr(self, name)
+                return value
+        raise KeyError(f"{model.__name__} is not a registered config section")
+
+    @model_serializer(mode="wrap")
+    def _dump_sections(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in _SECTIONS:
+            data[name] = getattr(self, name).model_dump()
+        return data
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -90,45 +148,27 @@ class Config(_Block):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, lines: dict[str, int] | None = None) -> Config:
-        try:
-            config = cls.model_validate(data)
-        except ValidationError as exc:
-            raise _config_error(exc, lines or {}) from None
-        config.check_backends(lines or {})
-        return config
-
-    def check_backends(self, lines: dict[str, int] | None = None) -> None:
-        """Validate each backends.<name> block with that backend's own config model."""
-        from .backends.registry import backend_class
-        from .errors import BackendUnavailable
-
-        for name in [*self.backends, self.default_backend, *self.fallback]:
-            key = (
-                f"backends.{name}"
-                if name in self.backends
-                else ("default_backend" if name == self.default_backend else "fallback")
-            )
-            if name == "auto":
-                continue
+        lines = lines or {}
+        data = dict(data)
+        sections: dict[str, Any] = {}
+        for name, model in _SECTIONS.items():
             try:
-                cls = backend_class(name)
-            except BackendUnavailable as exc:
-                if "unknown backend" in exc.message:
-                    line = (lines or {}).get(key)
-                    where = f" (line {line})" if line else ""
-                    raise ConfigError(f"{key}: {exc.message}{where}", key=key, line=line) from None
-                continue  # known but its optional extra is missing: reported by `backends`
-            if name in self.backends:
-                try:
-                    cls.config_model.model_validate(self.backends[name])
-                except ValidationError as exc:
-                    raise _config_error(exc, lines or {}, prefix=("backends", name)) from None
+                sections[name] = model.model_validate(data.pop(name, None) or {})
+            except ValidationError as exc:
+                raise config_error(exc, lines, prefix=(name,)) from None
+        try:
+            config = cls(**data, **sections)
+        except ValidationError as exc:
+            raise config_error(exc, lines) from None
+        for check in _CHECKS:
+            check(config, lines)
+        return config
 
     def backend_config(self, name: str) -> dict[str, Any]:
         return dict(self.backends.get(name) or {})
 
 
-def _config_error(exc: ValidationError, lines: dict[str, int], prefix: tuple[str, ...] = ()) -> ConfigError:
+def config_error(exc: ValidationError, lines: dict[str, int], prefix: tuple[str, ...] = ()) -> ConfigError:
     err = exc.errors()[0]
     parts = [str(p) for p in (*prefix, *err["loc"])]
     full = ".".join(parts)
@@ -234,3 +274,21 @@ def redact(value: Any, key: str = "") -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+__all__ = [
+    "SECRET_WORDS",
+    "BudgetConfig",
+    "Config",
+    "RetryConfig",
+    "ServerConfig",
+    "config_error",
+    "config_search_path",
+    "interpolate",
+    "is_secret_key",
+    "load_config",
+    "parse_config",
+    "redact",
+    "register_check",
+    "register_section",
+]

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from ..config import register_section
+
 
 class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -88,6 +90,8 @@ class ShortsConfig(_Block):
     output: OutputConfig = Field(default_factory=OutputConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
 
+
+register_section("shorts", ShortsConfig)
 
 __all__ = [
     "CaptionsConfig",
