@@ -71,6 +71,7 @@ def register(app: typer.Typer) -> None:
             emit_json({"backends": rows})
             return
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title="reelforge backends", show_lines=True)
@@ -80,11 +81,14 @@ def register(app: typer.Typer) -> None:
             ready = "yes" if row["configured"] else f"no: {row['why_not']}"
             models = "\n".join(f"{m['name']} ({m['durations_s']} / {m['resolutions']})" for m in row["models"])
             prices = "\n".join(f"{m['price_rule']}" for m in row["models"][:1])
-            table.add_row(
-                f"{row['name']}\n[dim]{row.get('description') or ''}[/dim]",
-                ready,
-                ", ".join(row["operations"]),
-                models,
-                prices,
+            table.add_row(  # text from backends is escaped: "pip install 'reelforge[google]'" is not markup
+                f"{escape(row['name'])}\n[dim]{escape(row.get('description') or '')}[/dim]",
+                escape(ready),
+                escape(", ".join(row["operations"])),
+                escape(models),
+                escape(prices),
             )
         Console(file=sys.stdout, width=160).print(table)
+
+
+__all__ = ["describe_backends", "register"]
