@@ -32,20 +32,14 @@ def _human(result: Any) -> None:
 
 
 def _run(request: Any, shorts_override: Any, json_output: bool, label: str) -> None:
-    from ..shorts.pipeline import run_short
+    from ..shorts.api import amake_short
+    from ..shorts.config import ShortsConfig
 
     config = load_config()
-    shorts = shorts_override(config.shorts) if shorts_override else config.shorts
+    shorts = shorts_override(config.section(ShortsConfig)) if shorts_override else None
 
     async def work(on_progress: Any, cancel: Any) -> Any:
-        from ..api import agenerate
-
-        async def generate(req: Any) -> Any:
-            return await agenerate(req, config=config, cancel=cancel)
-
-        return await run_short(
-            request, shorts, data_dir=config.data_dir, generate=generate, on_progress=on_progress, cancel=cancel
-        )
+        return await amake_short(request, config=config, shorts=shorts, on_progress=on_progress, cancel=cancel)
 
     result = run_task(work, json_output=json_output, label=label)
     if json_output:
@@ -108,3 +102,6 @@ def register(app: typer.Typer) -> None:
         from ..shorts.demo import demo_config, demo_request
 
         _run(demo_request(out), demo_config, json_output, "demo")
+
+
+__all__ = ["register"]

@@ -1,9 +1,8 @@
-"""Render a timeline: check inputs, measure loudness, one ffmpeg pass, then thumbnail and sidecars."""
+"""Render a timeline: check inputs, measure loudness, one ffmpeg pass, then thumbnail, captions and the sidecar."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import tempfile
@@ -12,15 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..media import atomic_path, atomic_write_text, probe, run_ffmpeg
+from ..media import ProbeResult, atomic_path, atomic_write_text, probe, run_ffmpeg
 from ..types import CancelToken, ProgressCallback, report
 from . import audio
 from .assemble import Plan, build, build_chunked
 from .captions import write_captions
 from .encode import choose_encoder
-from .fonts import link_fonts
+from ..media.fonts import link_fonts
 from .inputs import GenerateFn, prepare
 from .result import RenderResult
+from .sidecar import SidecarExtra, write_sidecar
 from .timeline import Timeline
 
 SINGLE_PROCESS_MAX_SCENES = 8  # longer timelines are composed in groups (memory stays flat)
@@ -34,12 +34,14 @@ async def render_timeline(
     on_progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     generate: GenerateFn | None = None,
+    sidecar_extra: SidecarExtra | None = None,
 ) -> RenderResult:
     """Render ``timeline`` to ``out_path`` (MP4) with one ffmpeg process for the pictures.
 
     Raises ``InvalidRequest`` (naming the file or field) before any encoding when an input is bad,
     ``Cancelled`` when ``cancel`` fires (nothing is left at ``out_path``), and ``FfmpegError`` with
-    ffmpeg's own reason when the encode fails.
+    ffmpeg's own reason when the encode fails. The sidecar (``out_path`` with ``.json``) is written once, with
+    the sections ``sidecar_extra(result)`` returns added to the renderer's own.
     """
     out = Path(out_path)
     timings: dict[str, float] = {}
@@ -84,7 +86,8 @@ async def render_timeline(
             await _run(plan, fifo, timeline.duration_s, progress, cancel)
         timings["encode_s"] = time.perf_counter() - t2
         report(on_progress, 0.97, "finishing")
-        result = await _finish(timeline, out, caps, encoder.name, warnings, plan.argv, timings, t0)
+        result = await _finish(timeline, out, caps, encoder.name, warnings, timings, t0)
+        await write_sidecar(out.with_suffix(".json"), result, timeline, plan.argv, sidecar_extra)
         report(on_progress, 1.0, "done")
         return result
     finally:
@@ -97,42 +100,20 @@ async def _finish(
     caps: Any,
     encoder: str,
     warnings: list[str],
-    argv: list[str],
     timings: dict[str, float],
     t0: float,
 ) -> RenderResult:
+    """Measure the written file, make its thumbnail and caption files; every figure comes from the file."""
     p = await asyncio.to_thread(probe, out, True)
     thumb = out.with_suffix(".jpg")
-    at = timeline.output.thumbnail_at_s
-    at = min(max(0.0, at if at is not None else p.duration_s / 3), max(0.0, p.video_duration_s - 0.1))
-    with atomic_path(thumb) as tmp:
-        _, loudness = await asyncio.gather(
-            run_ffmpeg(
-                [
-                    "-ss",
-                    f"{at:.3f}",
-                    "-i",
-                    str(out),
-                    "-frames:v",
-                    "1",
-                    "-q:v",
-                    "3",
-                    "-f",
-                    "image2",
-                    "-c:v",
-                    "mjpeg",
-                    str(tmp),
-                ]
-            ),
-            audio.measure_file(out) if p.has_audio else asyncio.sleep(0, (None, None)),
-        )
+    loudness = await _thumbnail_and_loudness(timeline, out, thumb, p)
     srt = vtt = None
     if caps.srt is not None:
         srt = atomic_write_text(out.with_suffix(".srt"), caps.srt.read_text(encoding="utf-8"))
         vtt = atomic_write_text(out.with_suffix(".vtt"), caps.vtt.read_text(encoding="utf-8"))
     font_file = caps.fonts[0].primary.path if caps.fonts else None
     timings["total_s"] = time.perf_counter() - t0
-    result = RenderResult(
+    return RenderResult(
         path=out,
         width=p.width,
         height=p.height,
@@ -152,17 +133,21 @@ async def _finish(
         timings={k: round(v, 3) for k, v in timings.items()},
         warnings=warnings,
     )
-    try:
-        tl = timeline.model_dump(mode="json")
-    except Exception:  # e.g. raw bytes inside a generated visual's request
-        tl = {"scenes": len(timeline.scenes), "duration_s": timeline.duration_s}
-    sidecar = {
-        "result": result.model_dump(mode="json"),
-        "timeline": tl,
-        "ffmpeg_args": [a if len(a) < 2000 else a[:2000] + "…" for a in argv],
-    }
-    atomic_write_text(result.sidecar, json.dumps(sidecar, indent=2, ensure_ascii=False))  # type: ignore[arg-type]
-    return result
+
+
+async def _thumbnail_and_loudness(
+    timeline: Timeline, out: Path, thumb: Path, p: ProbeResult
+) -> tuple[float | None, float | None]:
+    """Write the thumbnail while the written file's loudness is measured; return (LUFS, true peak)."""
+    at = timeline.output.thumbnail_at_s
+    at = min(max(0.0, at if at is not None else p.duration_s / 3), max(0.0, p.video_duration_s - 0.1))
+    argv = ["-ss", f"{at:.3f}", "-i", str(out), "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"]
+    with atomic_path(thumb) as tmp:
+        _, loudness = await asyncio.gather(
+            run_ffmpeg([*argv, str(tmp)]),
+            audio.measure_file(out) if p.has_audio else asyncio.sleep(0, (None, None)),
+        )
+    return loudness
 
 
 async def _run(

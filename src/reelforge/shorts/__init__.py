@@ -1,6 +1,8 @@
 """The short-video studio: topic or script -> narration -> word-timed captions -> visuals -> music -> MP4.
 
-Imported lazily: ``reelforge.config`` imports ``shorts.config`` and must not pull in the pipeline.
+The run is a list of stages (``shorts.stages.STAGES``) over one typed state (``shorts.state.RunState``), each a
+checkpoint in the run folder. Names are imported lazily: ``reelforge`` imports ``shorts.config`` (which
+registers the ``shorts:`` config block) and must not pull in TTS and rendering with it.
 """
 
 from __future__ import annotations

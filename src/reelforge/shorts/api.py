@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..types import CancelToken, ProgressCallback, VideoRequest, VideoResult
+from .config import ShortsConfig
 from .pipeline import run_short
 from .request import ShortRequest, ShortResult
 
@@ -17,11 +19,19 @@ async def amake_short(
     request: ShortRequest,
     *,
     config: Config | None = None,
+    shorts: ShortsConfig | None = None,
+    work_dir: Path | None = None,
     on_progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ShortResult:
-    """Make one short. Stages are checkpointed under ``{data_dir}/shorts/runs/<run id>``: running the same
-    request again after a failure or cancellation resumes from the last finished stage."""
+    """Make one short; generated visuals go through ``reelforge.agenerate`` with the same ``config``.
+
+    Each stage is checkpointed in the run folder: ``work_dir`` when given (a job passes a folder of its own),
+    else ``{data_dir}/shorts/runs/<run id>``. Running the same request again in that folder after a failure,
+    a cancellation or a crash resumes from the last finished stage. ``shorts`` replaces the config's
+    ``shorts:`` block (the demo uses this). ``on_progress(fraction, message)`` gets messages prefixed with the
+    stage's name (``"narration: sentence 2/9"``).
+    """
     from ..api import agenerate
     from ..config import Config
 
@@ -31,7 +41,13 @@ async def amake_short(
         return await agenerate(req, config=config, cancel=cancel)
 
     return await run_short(
-        request, config.shorts, data_dir=config.data_dir, generate=generate, on_progress=on_progress, cancel=cancel
+        request,
+        shorts or config.section(ShortsConfig),
+        data_dir=config.data_dir,
+        work_dir=work_dir,
+        generate=generate,
+        on_progress=on_progress,
+        cancel=cancel,
     )
 
 
@@ -39,6 +55,8 @@ def make_short(
     request: ShortRequest,
     *,
     config: Config | None = None,
+    shorts: ShortsConfig | None = None,
+    work_dir: Path | None = None,
     on_progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ShortResult:
@@ -46,7 +64,11 @@ def make_short(
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(amake_short(request, config=config, on_progress=on_progress, cancel=cancel))
+        return asyncio.run(
+            amake_short(
+                request, config=config, shorts=shorts, work_dir=work_dir, on_progress=on_progress, cancel=cancel
+            )
+        )
     raise RuntimeError("an event loop is running here: await amake_short(...) instead")
 
 
