@@ -38,6 +38,8 @@ async def test_short_with_piper_karaoke_stills_and_music(tmp_path: Path) -> None
     assert result.srt is not None and "Magma" in Path(result.srt).read_text()
     side = json.loads(Path(result.sidecar).read_text())
     assert side["short"]["metadata"]["title"] and side["short"]["timing_source"] == "piper-alignment"
+    assert side["result"]["num_frames"] == info.num_frames and side["ffmpeg_args"][0] != ""
+    assert side["timeline"]["title"] == result.metadata.title and len(side["script"]["scenes"]) == 2
 
 
 def test_cli_short_json_and_errors(tmp_path: Path) -> None:

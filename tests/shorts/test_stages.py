@@ -1,0 +1,113 @@
+"""The stages over one run state: order, progress per stage, a pinned work folder, resume, the sidecar."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reelforge.errors import Cancelled
+from reelforge.media import atomic as atomic_mod
+from reelforge.shorts.pipeline import run_short
+from reelforge.shorts.request import ShortRequest
+from reelforge.shorts.stages import STAGES
+from reelforge.types import CancelToken
+from tests.shorts.conftest import RecordingRender
+from tests.shorts.test_pipeline import TEXT, fast_config
+
+NAMES = ["script", "plan", "narration", "visuals", "music", "metadata", "render"]
+
+
+def test_stages_run_in_order_and_each_fits_on_one_screen() -> None:
+    assert [s.name for s in STAGES] == NAMES
+    assert sum(s.weight for s in STAGES) == pytest.approx(1.0)
+    for stage in STAGES:
+        lines, _ = inspect.getsourcelines(stage.run)
+        assert len(lines) < 60, f"the {stage.name} stage is {len(lines)} lines"
+
+
+async def test_progress_names_every_stage_in_order(tmp_path: Path) -> None:
+    seen: list[tuple[float, str]] = []
+    await run_short(
+        ShortRequest(script_text=TEXT),
+        fast_config(),
+        data_dir=tmp_path,
+        render=RecordingRender(),
+        on_progress=lambda f, m: seen.append((f, m)),
+    )
+    started = [m.split(":")[0] for _, m in seen if m.endswith(": starting")]
+    finished = [m.split(":")[0] for _, m in seen if m.endswith(": done")]
+    assert started == NAMES and finished == NAMES
+    assert any(m.startswith("narration: sentence 1/") for _, m in seen)
+    assert any(m.startswith("render: encoded") for _, m in seen)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1] == (pytest.approx(1.0), "render: done")
+
+
+async def test_a_work_dir_pins_the_run_folder_and_a_rerun_takes_every_finished_stage(tmp_path: Path) -> None:
+    work = tmp_path / "job-1"
+    request = ShortRequest(script_text=TEXT)
+    first = await run_short(request, fast_config(), data_dir=tmp_path, work_dir=work, render=RecordingRender())
+    assert first.run_dir == work and first.path == work / "short.mp4" and first.resumed == []
+    assert not (tmp_path / "shorts" / "runs").exists()
+    stored = {p.name for p in work.glob("*.json")}
+    assert {"script.json", "plan.json", "narration.json", "visuals.json", "metadata.json"} <= stored
+    wav = work / "narration.wav"
+    made = wav.stat().st_mtime_ns
+    render = RecordingRender()
+    again = await run_short(request, fast_config(), data_dir=tmp_path, work_dir=work, render=render)
+    assert again.resumed == ["script", "plan", "narration", "visuals", "metadata"]
+    assert wav.stat().st_mtime_ns == made and len(render.timelines) == 1  # not spoken again; rendered again
+    assert again.narration_s == first.narration_s and again.metadata == first.metadata
+
+
+async def test_cancel_between_scenes_names_the_visuals_stage_and_keeps_the_chosen_scenes(tmp_path: Path) -> None:
+    cancel = CancelToken()
+
+    def progress(fraction: float, message: str) -> None:
+        if message.startswith("visuals: scene 1/"):
+            cancel.cancel()
+
+    request = ShortRequest(script_text=TEXT)
+    with pytest.raises(Cancelled) as err:
+        await run_short(
+            request, fast_config(), data_dir=tmp_path, render=RecordingRender(), on_progress=progress, cancel=cancel
+        )
+    assert err.value.stage == "visuals" and "visuals stage" in err.value.message
+    seen: list[str] = []
+    result = await run_short(
+        request, fast_config(), data_dir=tmp_path, render=RecordingRender(), on_progress=lambda f, m: seen.append(m)
+    )
+    assert result.resumed == ["script", "plan", "narration"]
+    assert not any(m.startswith("visuals: scene 1/") for m in seen)  # scene 1 came from the partial record
+    assert any(m.startswith("visuals: scene 2/") for m in seen)
+
+
+async def test_the_sidecar_is_written_once_with_the_studio_sections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replaced: list[Path] = []
+    real_replace = os.replace
+
+    def counting_replace(src: Any, dst: Any) -> None:
+        replaced.append(Path(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic_mod.os, "replace", counting_replace)
+    out = tmp_path / "v.mp4"
+    result = await run_short(
+        ShortRequest(script_text=TEXT, output=out), fast_config(), data_dir=tmp_path, render=RecordingRender()
+    )
+    assert result.sidecar == out.with_suffix(".json") and replaced.count(result.sidecar) == 1
+    side = json.loads(result.sidecar.read_text(encoding="utf-8"))
+    short = side["short"]
+    assert short["metadata"] == json.loads(result.metadata.model_dump_json())
+    assert short["metadata"]["tags"] and short["metadata"]["chapters"][0][0] == 0.0
+    assert short["voice"] == result.voice and short["tts"] == "espeak"
+    assert [s["source"] for s in short["scenes"]] == ["fallback", "fallback"] and "sidecar" not in short
+    assert [s["text"] for s in side["script"]["scenes"]] == [s.text for s in result.scenes]
+    assert side["script"]["scenes"][0]["search_terms"] and side["request"]["script_text"] == TEXT
+    assert side["ffmpeg_args"] and side["result"]["width"] == result.width
