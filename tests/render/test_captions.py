@@ -11,7 +11,8 @@ import pytest
 
 from reelforge.errors import InvalidRequest
 from reelforge.render import PRESETS, Captions, ColorVisual, OutputSpec, Scene, Timeline, Word, render_timeline
-from reelforge.render import fonts as fonts_mod
+from reelforge.media import fonts as fonts_mod
+from reelforge.media.fonts import choose
 from reelforge.render.captions import phrases, write_captions
 
 from .render_probes import frames_at
@@ -84,8 +85,8 @@ def test_shipped_fonts_cover_rtl_and_devanagari() -> None:
 
 
 def test_uncovered_script_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fonts_mod, "_fc_list", lambda chars: [])
-    monkeypatch.setattr(fonts_mod, "_scan_dirs", lambda: [])
+    monkeypatch.setattr(choose, "fontconfig_faces", lambda chars: [])
+    monkeypatch.setattr(choose, "scanned_faces", lambda: ())
     with pytest.raises(InvalidRequest, match="Ethiopic"):
         fonts_mod.plan_fonts(["ሰላም"])
     plan, warnings = fonts_mod.plan_fonts(["hi \U0001f600"])

@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
 from ..media.ffmpeg import libx264_args
+from ..media.filters import drawtext_text, filter_path
+from ..media.framerate import rate_str
 from .procedural_scenes import RGB, KenBurns, Scene, Shape
 
 GRADIENT_DIVISOR = 4
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
-
-
-def rate(fps: float) -> Fraction:
-    """The frame rate as an exact fraction (29.97 -> 30000/1001)."""
-    return Fraction(fps).limit_denominator(1001)
 
 
 def _even(value: float, minimum: int = 2) -> int:
@@ -39,19 +35,13 @@ def _hex(c: RGB, alpha: float | None = None) -> str:
     return base if alpha is None else f"{base}@{_num(alpha)}"
 
 
-def escape_value(value: str) -> str:
-    """Escape a filter option value for use inside a filtergraph string (both escaping levels)."""
-    level1 = value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
-    return "".join("\\" + c if c in "\\'[],;" else c for c in level1)
-
-
 def encode_args(num_frames: int, fps: float, out: Path | str, *, preset: str = "veryfast", crf: int = 20) -> list[str]:
     """H.264 High, yuv420p, +faststart, exactly ``num_frames`` frames at ``fps``, bit-exact."""
     return [
         "-map",
         "[v]",
         "-r",
-        str(rate(fps)),
+        rate_str(fps),
         *libx264_args(preset, crf),
         "-movflags",
         "+faststart",
@@ -87,7 +77,7 @@ def _gradient(scene: Scene, width: int, height: int, fps: float) -> str:
     colours = ":".join(f"c{i}={_hex(c)}" for i, c in enumerate(scene.palette[:8]))
     speed = min(1.0, scene.spin / fps)
     return (
-        f"gradients=s={gw}x{gh}:r={rate(fps)}:{colours}:n={len(scene.palette[:8])}"
+        f"gradients=s={gw}x{gh}:r={rate_str(fps)}:{colours}:n={len(scene.palette[:8])}"
         f":x0={max(0, round(x0))}:y0={max(0, round(y0))}:x1={max(0, round(x1))}:y1={max(0, round(y1))}"
         f":seed=0:speed={_num(speed)}:type={scene.gradient},"
         f"scale={width}:{height}:flags=bilinear,format=yuv420p"
@@ -106,7 +96,7 @@ def _shape_source(shape: Shape, size: tuple[int, int], fps: float) -> str:
         "glow": f"{a}*pow(clip(1-{dist}/{_num(max(r, 1))},0,1),1.5)",
     }.get(shape.kind, a)
     return (
-        f"color=c={_hex(shape.colour)}:s={sw}x{sh}:r={rate(fps)},trim=end_frame=1,format=yuva420p,"
+        f"color=c={_hex(shape.colour)}:s={sw}x{sh}:r={rate_str(fps)},trim=end_frame=1,format=yuva420p,"
         f"geq=lum='lum(X,Y)':cb='cb(X,Y)':cr='cr(X,Y)':a='{alpha}'"
     )
 
@@ -163,7 +153,7 @@ def _word_filter(
     )
     border = (0, 0, 0) if sum(colour) > 380 else (255, 255, 255)
     return (
-        f"drawtext=fontfile='{escape_value(str(font))}':text={text}:expansion=none:fontsize={size}"
+        f"drawtext=fontfile={filter_path(font)}:{drawtext_text(text)}:fontsize={size}"
         f":fontcolor={_hex(colour)}:borderw={max(1, size // 22)}:bordercolor={_hex(border, 0.45)}"
         f":x='{x}':y='{y}':alpha='{alpha}':enable='between(t,{_num(start)},{_num(end)})'"
     )
@@ -236,7 +226,11 @@ def i2v_argv(
     x = f"(iw-iw/zoom)*({_num(kb.x_from)}+{_num(kb.x_to - kb.x_from)}*{ease})"
     y = f"(ih-ih/zoom)*({_num(kb.y_from)}+{_num(kb.y_to - kb.y_from)}*{ease})"
     graph = (
-        f"[0:v]zoompan=z='{zoom}':x='{x}':y='{y}':d={num_frames}:s={width}x{height}:fps={rate(fps)},format=yuv420p[v]"
+        f"[0:v]zoompan=z='{zoom}':x='{x}':y='{y}':d={num_frames}:s={width}x{height}:fps={rate_str(fps)}"
+        ",format=yuv420p[v]"
     )
     source = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{still[0]}x{still[1]}", "-i", "pipe:0"]
     return [*source, "-filter_complex", graph, *encode_args(num_frames, fps, out, preset=preset, crf=crf)]
+
+
+__all__ = ["GRADIENT_DIVISOR", "X264_PRESETS", "encode_args", "i2v_argv", "still_size", "t2v_argv", "t2v_graph"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..media.filters import filter_path
+from ..media.framerate import frame_count, rate_str
 from .audio import Loudness, mix_chain, normalize_chain
 from .encode import Encoder
-from .graph import Graph, escape_value, fps_str
+from .graph import Graph
 from .inputs import Prepared
 from .timeline import Timeline
 from .visuals import YUV, Frame, visual_chain
@@ -27,8 +29,8 @@ class Plan:
 def frame_layout(timeline: Timeline) -> tuple[list[int], list[int], list[int]]:
     """Per scene: first frame, frames in its slot, and frames of the transition out of it."""
     fps = timeline.output.fps
-    starts = [round(s * fps) for s in timeline.scene_starts()]
-    total = round(timeline.duration_s * fps)
+    starts = [frame_count(s, fps) for s in timeline.scene_starts()]
+    total = frame_count(timeline.duration_s, fps)
     counts = [b - a for a, b in zip(starts, [*starts[1:], total], strict=True)]
     tails = []
     for i in range(len(timeline.scenes)):
@@ -37,7 +39,7 @@ def frame_layout(timeline: Timeline) -> tuple[list[int], list[int], list[int]]:
         if tr is None or tr.kind == "cut" or tr.duration_s <= 0:
             tails.append(0)
         else:
-            tails.append(max(0, min(round(tr.duration_s * fps), counts[i + 1] - 1)))
+            tails.append(max(0, min(frame_count(tr.duration_s, fps), counts[i + 1] - 1)))
     return starts, counts, tails
 
 
@@ -118,19 +120,19 @@ def _output(
 ) -> list[str]:
     """Burn captions, mix and normalise audio, encode: the argv of the one encoding process."""
     if captions is not None:
-        opts = f"filename={escape_value(str(captions))}"
+        opts = f"filename={filter_path(captions)}"
         if fontsdir is not None:
-            opts += f":fontsdir={escape_value(str(fontsdir))}"
+            opts += f":fontsdir={filter_path(fontsdir)}"
         video = g.add(video, f"subtitles={opts},{YUV}")
     g.add(video, "setsar=1", "vout")
     mix = mix_chain(g, timeline, prepared.narration, prepared.music)
     normalize = normalize_chain(g, mix, timeline, loudness)
     g.chains[-1] = g.chains[-1].removesuffix(f"[{normalize}]") + "[aout]"
     spec = timeline.output
-    total = round(timeline.duration_s * spec.fps)
+    total = frame_count(timeline.duration_s, spec.fps)
     return [
         *g.input_args(), *_graph_args(g, workdir, "graph"), "-map", "[vout]", "-map", "[aout]",
-        *encoder.args, "-r", fps_str(spec.fps), "-frames:v", str(total),
+        *encoder.args, "-r", rate_str(spec.fps), "-frames:v", str(total),
         "-c:a", "aac", "-b:a", f"{spec.audio_bitrate_k}k", "-ar", "48000", "-ac", "2",
         "-movflags", "+faststart", "-map_metadata", "-1", "-metadata", f"title={timeline.title or ''}",
         "-f", "mp4", str(out),
@@ -167,7 +169,7 @@ def build(
     return Plan(
         argv=argv,
         producers=[],
-        total_frames=round(timeline.duration_s * timeline.output.fps),
+        total_frames=frame_count(timeline.duration_s, timeline.output.fps),
         graph=g.script(),
         warnings=warnings,
     )
@@ -219,7 +221,7 @@ def build_chunked(
         "-video_size",
         f"{w}x{h}",
         "-framerate",
-        fps_str(timeline.output.fps),
+        rate_str(timeline.output.fps),
         "-i",
         str(fifo),
     )
@@ -238,7 +240,10 @@ def build_chunked(
     return Plan(
         argv=argv,
         producers=producers,
-        total_frames=round(timeline.duration_s * timeline.output.fps),
+        total_frames=frame_count(timeline.duration_s, timeline.output.fps),
         graph=g.script(),
         warnings=warnings,
     )
+
+
+__all__ = ["Plan", "build", "build_chunked", "frame_layout", "groups"]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pysubs2
 
-from .fonts import FontPlan, plan_fonts
+from ..media.filters import ass_text
+from ..media.fonts import FontPlan, plan_fonts
 from .styles import ass_style, ass_tag_color, resolve_style, safe_margins
 from .timeline import Captions, CaptionStyle, Timeline, Word
 
@@ -70,10 +71,6 @@ def phrases(words: list[Word], max_chars: int, max_lines: int) -> list[list[list
     return [p for p in out if p]
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\u29f5").replace("{", "(").replace("}", ")").replace("\n", " ")
-
-
 def _runs(text: str, plan: FontPlan) -> str:
     """Escape ``text`` and switch fonts (``\\fn``) where the primary face lacks a glyph."""
     out, current = [], plan.primary
@@ -85,7 +82,7 @@ def _runs(text: str, plan: FontPlan) -> str:
             if f != current:
                 out.append(f"{{\\fn{f.family}}}")
                 current = f
-        out.append(_escape(ch))
+        out.append(ass_text(ch))
     return "".join(out)
 
 
@@ -221,9 +218,12 @@ def _sidecars(cap: Captions, folder: Path) -> tuple[Path, Path]:
     subs = pysubs2.SSAFile()
     for ph in phrases(words, 42, 2):
         idx = [j for line in ph for j in line]
-        text = "\\N".join(join_words([words[j].text for j in line]) for line in ph)
+        text = "\\N".join(join_words([ass_text(words[j].text) for j in line]) for line in ph)
         subs.events.append(pysubs2.SSAEvent(start=_ms(words[idx[0]].start_s), end=_ms(words[idx[-1]].end_s), text=text))
     srt, vtt = folder / "captions.srt", folder / "captions.vtt"
     subs.save(str(srt), format_="srt")
     subs.save(str(vtt), format_="vtt")
     return srt, vtt
+
+
+__all__ = ["CaptionFiles", "join_words", "phrases", "write_captions"]
