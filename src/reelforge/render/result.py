@@ -16,7 +16,7 @@ class RenderResult(BaseModel):
     num_frames: int
     audio_duration_s: float = 0.0
     thumbnail: Path | None = None
-    sidecar: Path | None = None  # JSON: the timeline, the result, the ffmpeg command
+    sidecar: Path | None = None  # JSON: the result, the timeline, the ffmpeg command, the caller's sections
     srt: Path | None = None
     vtt: Path | None = None
     font: str | None = None  # family libass was given for the captions
@@ -26,3 +26,6 @@ class RenderResult(BaseModel):
     true_peak_db: float | None = None  # true peak (dBTP) of the written file
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+
+
+__all__ = ["RenderResult"]
