@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import functools
 import logging
 import os
@@ -11,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -28,6 +30,27 @@ class FfmpegError(GenerationFailed):
         self.reason = reason
         self.argv = list(argv)
         self.returncode = returncode
+
+
+def _pdeathsig() -> Callable[[int], None] | None:
+    """Linux: a function for ``preexec_fn`` that makes the child get SIGKILL when the process that started it
+    dies (a SIGKILLed worker leaves no ffmpeg running). Resolved here, not in the forked child."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return None
+
+    def die_with_parent(parent: int) -> None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the line above ran
+            os._exit(1)
+
+    return die_with_parent
+
+
+_DIE_WITH_PARENT = _pdeathsig()
 
 
 @functools.cache
@@ -165,6 +188,7 @@ async def _run_once(
         stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=functools.partial(_DIE_WITH_PARENT, os.getpid()) if _DIE_WITH_PARENT else None,
     )
     stderr_chunks: list[bytes] = []
 
