@@ -32,9 +32,11 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tiny test models live under tests/
 
 import numpy as np
 import torch
+from tests.backends.local.tiny import save_tiny, tiny_tokenizer
 
 from reelforge.backends.base import RunContext
 from reelforge.backends.diffusers import DiffusersBackend
@@ -43,7 +45,6 @@ from reelforge.backends.local.encode import encode_frames
 from reelforge.backends.local.executor import InProcessExecutor
 from reelforge.backends.local.loader import import_diffusers, release
 from reelforge.backends.local.pipecall import build_kwargs
-from reelforge.backends.local.tiny import save_tiny, tiny_tokenizer
 from reelforge.types import CancelToken, VideoRequest
 
 MB = 1024**2

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import ClassVar
 
-from reelforge.backends.base import Backend, Plan, RunContext, RunOutput
+from reelforge.backends.base import Backend, Plan, ProviderJob, RunContext, RunOutput
 from reelforge.types import ModelSpec
 
 
@@ -32,22 +32,20 @@ class Scripted(Backend):
         cls = type(self)
         cls.calls += 1
         outcome = cls.script.pop(0) if cls.script else "ok"
-        if ctx.resume_job_id:
-            cls.resumed.append(ctx.resume_job_id)
+        job = ctx.resume
+        if job is not None:
+            cls.resumed.append(job.id)
         elif isinstance(outcome, BaseException):
             raise outcome  # refused before anything was created
         else:
             cls.submits += 1
+            job = ProviderJob(backend=cls.name, id=f"{cls.name}-job-{cls.submits}")
             if ctx.on_submitted is not None:
-                await ctx.on_submitted(f"{cls.name}-job-{cls.submits}")
+                await ctx.on_submitted(job)
         if isinstance(outcome, tuple):
             raise outcome[1]
         shutil.copyfile(cls.clip, ctx.out_path)
-        return RunOutput(
-            provider_job_id=ctx.resume_job_id or f"{cls.name}-job-{cls.submits}",
-            actual_usd=cls.price or None,
-            billable=cls.price > 0,
-        )
+        return RunOutput(provider_job=job, actual_usd=cls.price or None, billable=cls.price > 0)
 
 
 def make_backend(name: str, clip: Path, script: list[object] | None = None, price: float = 0.0) -> type[Scripted]:

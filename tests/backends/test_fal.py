@@ -54,10 +54,10 @@ async def test_text_to_video_follows_returned_urls(fake: Any, tmp_path: Path) ->
     assert json.loads(sub.body) == {"prompt": "a fox", "duration": "5", "aspect_ratio": "9:16"}
     polls = server.seen("GET", "/fal-ai/kling-video/requests/")
     assert polls and all("v2.1" not in p.path for p in polls)  # the sub-path is dropped, as fal returns it
-    assert polls[-1].path == f"/fal-ai/kling-video/requests/{out.provider_job_id}"  # then the result
+    assert polls[-1].path == f"/fal-ai/kling-video/requests/{out.provider_job.id}"  # then the result
     assert probe(tmp_path / "out.mp4").has_video
     assert b.estimate_cost(plan) == pytest.approx(1.40)
-    assert not b._urls  # URLs are forgotten once the run ends
+    assert set(out.provider_job.data) == {"model", "status_url", "response_url", "cancel_url"}  # all on the job
 
 
 async def test_image_to_video_avatar_upscale(fake: Any, tmp_path: Path) -> None:
@@ -149,8 +149,8 @@ async def test_timeout_and_cancel(fake: Any, tmp_path: Path) -> None:
 async def test_resume_rebuilds_urls_from_model(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     job = provider.new_job(KLING, {"prompt": "x"})
-    _, out = await run_backend(backend(server), VideoRequest(prompt="x", model=KLING), tmp_path, resume_job_id=job.id)
-    assert out.provider_job_id == job.id and not server.seen("POST")
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x", model=KLING), tmp_path, resume=job.id)
+    assert out.provider_job.id == job.id and not server.seen("POST")
     assert server.seen("GET", f"/fal-ai/kling-video/requests/{job.id}/status")
 
 

@@ -7,6 +7,7 @@ followed; a refused connection is ``submitted=False`` and an answer lost mid-way
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,7 @@ def server() -> Iterator[FakeServer]:
             Route("/blob", blob),
             Route("/moved", moved),
             Route("/drop", drop, methods=["POST"]),
+            Route("/seen", echo_headers),
         ]
     )
     with FakeServer(app) as fake:
@@ -113,7 +115,7 @@ async def test_a_burst_of_requests_through_a_small_pool(server: FakeServer) -> N
         assert [r.json()["got"]["i"] for r in results] == list(range(60))
 
 
-async def test_api_calls_take_the_quick_path_and_keep_httpx_semantics(
+async def test_api_calls_take_the_short_path_and_keep_httpx_semantics(
     server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with new_client(headers={"User-Agent": "reelforge-test"}) as client:
@@ -125,7 +127,7 @@ async def test_api_calls_take_the_quick_path_and_keep_httpx_semantics(
         assert data["got"] == {"x": [1, "é"]} and data["auth"] == "Bearer k" and data["method"] == "POST"
         assert data["query"] == "a=1&b=2" and data["agent"] == "reelforge-test" and data["type"] == "application/json"
         assert isinstance(r, httpx.Response) and r.status_code == 200
-        assert str(r.request.url).startswith(f"{server.url}/echo") and r.request.method == "POST"  # built on demand
+        assert str(r.request.url).startswith(f"{server.url}/echo") and r.request.method == "POST"
         r = await send(client, "DELETE", f"{server.url}/echo", who="t", timeout=5.0)
         assert r.json()["method"] == "DELETE" and r.json()["got"] is None
         assert (await send(client, "GET", f"{server.url}/gzipped", who="t")).json() == {"zipped": True}
@@ -145,27 +147,49 @@ async def test_a_redirected_api_call_goes_through_httpx_which_drops_credentials_
         assert away.status_code == 200 and away.json()["auth"] is None
 
 
-async def test_quick_path_errors_are_httpx_errors_with_their_request() -> None:
+async def test_short_path_errors_are_httpx_errors_with_their_request() -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
     async with new_client() as client:
         with pytest.raises(httpx.ConnectError) as err:
-            await client.quick("GET", f"http://127.0.0.1:{port}/echo")
+            await client.call("GET", f"http://127.0.0.1:{port}/echo")
         assert err.value.request.url.port == port
 
 
-async def test_download_streams_to_disk_and_leaves_redirects_to_httpx(server: FakeServer, tmp_path: Path) -> None:
+async def test_download_streams_to_disk_and_follows_redirects(server: FakeServer, tmp_path: Path) -> None:
     async with new_client() as client:
         r = await client.download(f"{server.url}/blob", tmp_path / "a.mp4")
-        assert r is not None and r.status_code == 200 and (tmp_path / "a.mp4").read_bytes() == BLOB
-        assert await client.download(f"{server.url}/moved", tmp_path / "b.mp4") is None  # redirect: caller streams
-        assert not (tmp_path / "b.mp4").exists()
+        assert r.status_code == 200 and (tmp_path / "a.mp4").read_bytes() == BLOB
+        moved = await client.download(f"{server.url}/moved", tmp_path / "b.mp4")
+        assert moved.status_code == 200 and (tmp_path / "b.mp4").read_bytes() == BLOB
         gone = await client.download(f"{server.url}/nothing-here", tmp_path / "c.mp4")
-        assert gone is not None and gone.status_code == 404 and not (tmp_path / "c.mp4").exists()
+        assert gone.status_code == 404 and not (tmp_path / "c.mp4").exists()
         await client.download(f"{server.url}/gzipped", tmp_path / "d.json")
         assert (tmp_path / "d.json").read_bytes() == b'{"zipped": true}'  # Content-Encoding undone
+
+
+async def echo_headers(request: Request) -> Response:
+    return Response(json.dumps({"auth": request.headers.get("x-api-key")}).encode(), media_type="video/mp4")
+
+
+async def test_download_sends_its_headers_to_the_first_origin_only(server: FakeServer, tmp_path: Path) -> None:
+    other = server.url.replace("127.0.0.1", "localhost")  # another origin, same server
+    async with new_client() as client:
+        await client.download(f"{server.url}/api-moved?to=/seen", tmp_path / "a", headers={"X-Api-Key": "k"})
+        await client.download(f"{server.url}/api-moved?to={other}/seen", tmp_path / "b", headers={"X-Api-Key": "k"})
+    assert json.loads((tmp_path / "a").read_bytes()) == {"auth": "k"}  # same origin: sent
+    assert json.loads((tmp_path / "b").read_bytes()) == {"auth": None}  # a storage host never sees the key
+
+
+def test_no_private_httpx_attributes_are_set() -> None:
+    import inspect
+
+    from reelforge.backends import aiohttp_transport, http
+
+    for module in (aiohttp_transport, http):
+        assert "._content" not in inspect.getsource(module) and "._request" not in inspect.getsource(module)
 
 
 async def test_download_disk_errors_are_not_network_errors(server: FakeServer, tmp_path: Path) -> None:
@@ -218,7 +242,7 @@ async def test_provider_calls_go_through_the_proxy_the_environment_names(
         async with new_client() as client:  # the environment is read when the client is made
             r = await send(client, "POST", "http://api.provider.invalid/v1/jobs", who="t", json={"a": 1})
             assert r.json() == {"via": "proxy"}
-            assert (await client.download("http://files.provider.invalid/v.mp4", tmp_path / "v.mp4")) is not None
+            assert (await client.download("http://files.provider.invalid/v.mp4", tmp_path / "v.mp4")).status_code == 200
             r = await client.get("http://api.provider.invalid/v1/full-path")  # httpx's own path, same wire
             assert r.json() == {"via": "proxy"}
             direct = await send(client, "POST", f"{server.url}/echo", who="t", json={"b": 2})  # NO_PROXY

@@ -46,7 +46,7 @@ async def test_text_to_video_returns_bytes(fake: Any, tmp_path: Path) -> None:
         "inputs": "a kite",
         "parameters": {"num_frames": 16, "seed": 5, "negative_prompt": ["blur"], "width": 320, "height": 192},
     }
-    assert probe(tmp_path / "out.mp4").has_video and out.billable and out.extra["model"] == "org/t2v"
+    assert probe(tmp_path / "out.mp4").has_video and out.billable and out.provider_job.data["model"] == "org/t2v"
     assert progress and max(progress) < 1
 
 
@@ -73,7 +73,7 @@ async def test_fallback_on_missing_then_loading(fake: Any, tmp_path: Path) -> No
     )
     assert [m for m, _ in provider.calls] == ["org/a", "org/b", "org/b", "org/b"]
     assert sleeper.waits == [0.5, 0.5]  # estimated_time honoured
-    assert out.extra["model"] == "org/b" and "org/a is not available; fell back to org/b" in out.warnings[0]
+    assert out.provider_job.data["model"] == "org/b" and "org/a is not available; fell back to org/b" in out.warnings[0]
 
 
 async def test_fallback_on_failing_and_on_endless_loading(fake: Any, tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ async def test_fallback_on_failing_and_on_endless_loading(fake: Any, tmp_path: P
     provider.loading["org/b"] = 100
     b = backend(server, model="org/a", fallback_models=["org/b", "org/c"], max_load_wait_s=1.2)
     _, out = await run_backend(b, VideoRequest(prompt="x"), tmp_path)
-    assert out.extra["model"] == "org/c" and len(out.warnings) == 2
+    assert out.provider_job.data["model"] == "org/c" and len(out.warnings) == 2
     provider.failing.update({"org/a", "org/c"})
     provider.calls.clear()
     with pytest.raises(ProviderError) as err:
@@ -133,7 +133,7 @@ async def test_cancel_timeout_and_resume(fake: Any, tmp_path: Path) -> None:
     with pytest.raises(Timeout):
         await run_backend(backend(server, timeout_s=0.3), VideoRequest(prompt="NEVER"), tmp_path)
     with pytest.raises(InvalidRequest):
-        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id="abc")
+        await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume="abc")
     assert not (tmp_path / "out.mp4").exists()
 
 

@@ -66,9 +66,9 @@ async def test_text_to_video_happy_path(fake, tmp_path):
         "resolution": "768P",
     }
     [query, *_] = fake.server.seen("GET", "/v1/query/video_generation")
-    assert query.query == f"task_id={out.provider_job_id}"
+    assert query.query == f"task_id={out.provider_job.id}"
     [retrieve] = fake.server.seen("GET", "/v1/files/retrieve")
-    assert retrieve.query == f"file_id={out.provider_job_id}9"
+    assert retrieve.query == f"file_id={out.provider_job.id}9"
     [download] = fake.server.seen("GET", "/dl/")
     assert "authorization" not in download.headers  # the signed URL gets no key
     assert "minimax: queued" in messages and "minimax: running" in messages
@@ -151,7 +151,7 @@ async def test_500_on_submit_and_poll(fake, tmp_path):
         await run(make(fake), VideoRequest(prompt="x"), tmp_path)
     fake.poll_faults += [Fault(500), Fault(503)]
     _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path)
-    assert out.provider_job_id and len(submits(fake)) == 2
+    assert out.provider_job.id and len(submits(fake)) == 2
 
 
 async def test_dropped_connection_after_create_is_not_resubmitted(fake, tmp_path):
@@ -196,8 +196,8 @@ async def test_slow_task_times_out_and_cancel_stops(fake, tmp_path):
 
 async def test_resume_from_task_id(fake, tmp_path):
     fake.seed_task("424242")
-    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume_job_id="424242")
-    assert out.provider_job_id == "424242" and not submits(fake)
+    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume="424242")
+    assert out.provider_job.id == "424242" and not submits(fake)
     assert probe(tmp_path / "out.mp4").has_video
 
 

@@ -86,7 +86,7 @@ async def test_text_to_video_file_is_exactly_what_was_planned(
     assert (info.video_codec, info.profile, info.pix_fmt) == ("h264", "High", "yuv420p")
     assert moov_before_mdat(out)
     assert progress[-1] == 1.0 and progress == sorted(progress)
-    assert result.extra["seed"] == 7 and result.billable is False and result.actual_usd == 0.0
+    assert result.seed == 7 and result.billable is False and result.actual_usd == 0.0
     assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
 
 
@@ -114,7 +114,7 @@ async def test_frames_move_over_time(backend: ProceduralBackend, tmp_path: Path)
 async def test_no_seed_means_a_random_seed_that_is_reported(backend: ProceduralBackend, tmp_path: Path) -> None:
     r1, _ = await render(backend, tmp_path / "1.mp4", prompt="storm clouds", duration_s=0.5)
     r2, _ = await render(backend, tmp_path / "2.mp4", prompt="storm clouds", duration_s=0.5)
-    s1, s2 = r1.extra["seed"], r2.extra["seed"]
+    s1, s2 = r1.seed, r2.seed
     assert isinstance(s1, int) and isinstance(s2, int) and s1 != s2
     await render(backend, tmp_path / "3.mp4", prompt="storm clouds", duration_s=0.5, seed=s1)
     assert frame_hashes(tmp_path / "3.mp4") == frame_hashes(tmp_path / "1.mp4")
@@ -166,7 +166,7 @@ async def test_image_to_video_ken_burns_over_a_png(backend: ProceduralBackend, t
     assert np.abs(fs[0].astype(int) - fs[-1].astype(int)).mean() > 1  # the camera moved
     left, right = fs[0][56, 10], fs[0][56, 190]
     assert left[0] > 200 > left[2] and right[2] > 200 > right[0]  # cover-fit, not stretched or flipped
-    assert result.extra["motion"] and progress[-1] == 1.0
+    assert result.seed == 4 and progress[-1] == 1.0
     again = tmp_path / "kb2.mp4"
     await render(backend, again, image=str(src), resolution="200x112", seed=4, fps=24)
     assert frame_hashes(again) == frame_hashes(out)
@@ -261,21 +261,20 @@ async def test_already_cancelled_never_starts(backend: ProceduralBackend, tmp_pa
     assert list(tmp_path.iterdir()) == []
 
 
-async def test_through_the_router_the_random_seed_is_reported_and_an_explicit_one_cached(data_dir: Path) -> None:
-    from reelforge.backends.router import Router
+async def test_through_the_engine_the_random_seed_is_reported_and_an_explicit_one_cached(data_dir: Path) -> None:
     from reelforge.config import Config
+    from reelforge.generation import Engine
 
-    router = Router(Config.from_dict({"data_dir": str(data_dir)}))
+    engine = Engine(Config.from_dict({"data_dir": str(data_dir)}))
     try:
         request = VideoRequest(prompt="lanterns over a river", resolution="160x90", duration_s=0.5)
-        result = await router.generate(request)
+        result = await engine.generate(request)
         assert result.backend == "procedural" and isinstance(result.seed, int) and not result.cached
         assert (result.width, result.height, result.num_frames) == (160, 90, 12)
         again = request.model_copy(update={"seed": result.seed})
-        first = await router.generate(again)
+        first = await engine.generate(again)
         assert not first.cached and frame_hashes(first.path) == frame_hashes(result.path)
-        hit = await router.generate(again)
+        hit = await engine.generate(again)
         assert hit.cached and hit.path == first.path
     finally:
-        await router.aclose()
-        router.library.close()
+        await engine.aclose()

@@ -53,7 +53,7 @@ async def test_text_to_video_with_progress(fake: Any, tmp_path: Path) -> None:
     assert sub.path == "/v1/models/wan-video/wan-2.5-t2v/predictions"
     assert sub.headers["authorization"] == f"Bearer {KEY}" and "prefer" not in sub.headers
     assert json.loads(sub.body) == {"input": {"prompt": "rain", "duration": 10, "seed": 1, "size": "832*480"}}
-    assert probe(tmp_path / "out.mp4").has_video and out.provider_job_id == "job00001"
+    assert probe(tmp_path / "out.mp4").has_video and out.provider_job.id == "job00001"
     assert any(0.05 < f < 0.9 for f in seen) and seen == sorted(seen)
     assert b.estimate_cost(plan) == pytest.approx(0.5)
 
@@ -139,8 +139,8 @@ async def test_timeout_cancel_and_resume(fake: Any, tmp_path: Path) -> None:
     assert provider.jobs["job00002"].cancelled
     job = provider.new_job("wan-video/wan-2.5-t2v", {"input": {"prompt": "x"}})
     posts = len(server.seen("POST"))
-    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id=job.id)
-    assert out.provider_job_id == job.id and len(server.seen("POST")) == posts
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume=job.id)
+    assert out.provider_job.id == job.id and len(server.seen("POST")) == posts
 
 
 async def test_secret_never_leaks(fake: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -51,9 +52,9 @@ async def test_text_to_video_happy_path(fake, tmp_path):
     backend = make(fake)
     submitted: list[str] = []
 
-    async def on_submitted(job_id: str) -> None:
+    async def on_submitted(job: Any) -> None:
         assert not fake.server.seen("GET", "/v1/tasks"), "the job id is stored before the first poll"
-        submitted.append(job_id)
+        submitted.append(job.id)
 
     progress: list[tuple[float, str]] = []
     plan, out, _ = await run(
@@ -63,7 +64,7 @@ async def test_text_to_video_happy_path(fake, tmp_path):
         on_submitted=on_submitted,
         on_progress=lambda f, m: progress.append((f, m)),
     )
-    assert out.provider_job_id == submitted[0] and out.billable
+    assert out.provider_job.id == submitted[0] and out.billable
     info = probe(tmp_path / "out.mp4")
     assert info.has_video and (info.width, info.height) == (64, 64)
     [post] = posts(fake)
@@ -140,7 +141,7 @@ async def test_submit_500_is_a_provider_error_and_not_repeated(fake, tmp_path):
 async def test_poll_500_is_retried_with_backoff(fake, tmp_path):
     fake.poll_faults += [Fault(500), Fault(502)]
     _, out, sleeper = await run(make(fake), VideoRequest(prompt="x"), tmp_path)
-    assert out.provider_job_id and len(posts(fake)) == 1
+    assert out.provider_job.id and len(posts(fake)) == 1
     assert sleeper.waits[0] >= 0.02 and sleeper.waits[1] >= 0.04  # exponential from poll_interval_s
 
 
@@ -213,8 +214,8 @@ async def test_cancel_calls_delete(fake, tmp_path):
 
 async def test_resume_polls_the_stored_task_without_submitting(fake, tmp_path):
     fake.seed_task("task-from-before")
-    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume_job_id="task-from-before")
-    assert out.provider_job_id == "task-from-before"
+    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume="task-from-before")
+    assert out.provider_job.id == "task-from-before"
     assert not posts(fake) and probe(tmp_path / "out.mp4").has_video
 
 

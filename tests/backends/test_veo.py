@@ -65,7 +65,7 @@ async def test_text_to_video_downloads_through_the_redirect_without_leaking_the_
             "negativePrompt": "text",
         },
     }
-    assert out.provider_job_id.startswith(f"models/{MODEL}/operations/") and out.billable
+    assert out.provider_job.id.startswith(f"models/{MODEL}/operations/") and out.billable
     [api_download] = fake.server.seen("GET", "/v1beta/files/")
     assert api_download.headers["x-goog-api-key"] == fake.api_key
     [cdn_download] = fake.cdn.seen("GET", "/videos/")
@@ -215,10 +215,8 @@ async def test_cancel_stops_polling(fake, tmp_path):
 
 async def test_resume_from_operation_name(fake, tmp_path):
     fake.seed_op(f"models/{MODEL}/operations/earlier")
-    _, out, _ = await run(
-        make(fake), VideoRequest(prompt="x"), tmp_path, resume_job_id=f"models/{MODEL}/operations/earlier"
-    )
-    assert out.provider_job_id.endswith("/earlier") and not submits(fake)
+    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume=f"models/{MODEL}/operations/earlier")
+    assert out.provider_job.id.endswith("/earlier") and not submits(fake)
     assert probe(tmp_path / "out.mp4").has_video
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reelforge.backends.base import RunContext
+from reelforge.backends.base import ProviderJob, RunContext
 from reelforge.backends.vertex import VertexBackend
 from reelforge.errors import (
     AuthError,
@@ -61,6 +61,8 @@ def make(fake: VeoFake, sa_file: Path | None, **cfg: object) -> VertexBackend:
 
 async def run(backend: VertexBackend, request: VideoRequest, tmp_path: Path, **ctx: object):
     plan = backend.validate(request)
+    if isinstance(ctx.get("resume"), str):
+        ctx["resume"] = ProviderJob(backend="vertex", id=ctx["resume"])
     context = RunContext(out_path=tmp_path / "out.mp4", sleep=ctx.pop("sleep", None) or Sleeper(), **ctx)  # type: ignore[arg-type]
     return plan, await backend.run(plan, context)
 
@@ -86,7 +88,7 @@ async def test_text_to_video_with_service_account_token_and_bytes_result(fake, s
         "generateAudio": True,
     }
     polls = [r for r in fake.server.seen("POST", "/v1/") if r.path.endswith(":fetchPredictOperation")]
-    assert json.loads(polls[0].body) == {"operationName": out.provider_job_id}
+    assert json.loads(polls[0].body) == {"operationName": out.provider_job.id}
     assert probe(tmp_path / "out.mp4").has_video
     assert backend.estimate_cost(plan) == pytest.approx(3.2)  # $0.20/s video + audio x2, 8 s
     await run(backend, VideoRequest(prompt="again", duration_s=4), tmp_path)
@@ -207,8 +209,8 @@ async def test_poll_429_and_500_are_retried_and_tokens_never_leak(fake, sa_file,
 async def test_resume_and_cancel(fake, sa_file, tmp_path):
     name = f"{MODEL_PATH[4:]}/operations/earlier"
     fake.seed_op(name, kind="vertex")
-    _, out = await run(make(fake, sa_file), VideoRequest(prompt="x"), tmp_path, resume_job_id=name)
-    assert out.provider_job_id == name and not submits(fake)
+    _, out = await run(make(fake, sa_file), VideoRequest(prompt="x"), tmp_path, resume=name)
+    assert out.provider_job.id == name and not submits(fake)
     fake.states = ["running"]
     backend = make(fake, sa_file)
     ctx = RunContext(out_path=tmp_path / "c.mp4")

@@ -47,8 +47,8 @@ async def test_text_to_video(fake: Any, tmp_path: Path) -> None:
     _provider, server = fake
     order: list[str] = []
 
-    async def on_submitted(job_id: str) -> None:
-        order.append(f"submitted {job_id} after {len(server.seen('GET', '/api/v3/predictions'))} polls")
+    async def on_submitted(job: Any) -> None:
+        order.append(f"submitted {job.id} after {len(server.seen('GET', '/api/v3/predictions'))} polls")
 
     plan, out = await run_backend(
         backend(server), VideoRequest(prompt="a paper boat", duration_s=5, seed=3), tmp_path, on_submitted=on_submitted
@@ -60,7 +60,7 @@ async def test_text_to_video(fake: Any, tmp_path: Path) -> None:
     assert sub.headers["authorization"] == f"Bearer {KEY}"
     body = json.loads(sub.body)
     assert body == {"prompt": "a paper boat", "duration": 5, "seed": 3, "size": "1280*720"}
-    assert out.provider_job_id == "job00001" and out.billable
+    assert out.provider_job.id == "job00001" and out.billable
     assert order == ["submitted job00001 after 0 polls"]
     assert backend(server).estimate_cost(plan) == pytest.approx(0.5)  # 5 s at 720p, $0.10/s
 
@@ -176,8 +176,8 @@ async def test_cancel_stops_polling(fake: Any, tmp_path: Path) -> None:
 async def test_resume_polls_without_submitting(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     job = provider.new_job("alibaba/wan-2.5/text-to-video", {"prompt": "x"})
-    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume_job_id=job.id)
-    assert out.provider_job_id == job.id and not submits(server)
+    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume=job.id)
+    assert out.provider_job.id == job.id and not submits(server)
     assert probe(tmp_path / "out.mp4").has_video
 
 

@@ -112,7 +112,10 @@ class Sleeper:
 
 async def run_recorded(backend: Any, request: Any, tmp_path: Any, **ctx: Any) -> tuple[Any, Any, Sleeper]:
     """Validate and run ``request`` into ``tmp_path/out.mp4``; returns (plan, output, the sleeper used)."""
-    from reelforge.backends.base import RunContext
+    from reelforge.backends.base import ProviderJob, RunContext
+
+    if isinstance(ctx.get("resume"), str):  # a stored job id alone
+        ctx["resume"] = ProviderJob(backend=backend.name, id=ctx["resume"])
 
     plan = backend.validate(request)
     sleeper = ctx.pop("sleep", None) or Sleeper()

@@ -220,7 +220,10 @@ class SleepRecorder:
 
 async def run_backend(backend: Any, request: Any, tmp_path: Any, **ctx: Any) -> Any:
     """Validate ``request`` and run it on ``backend`` into ``tmp_path/out.mp4``; waits are recorded, not slept."""
-    from reelforge.backends.base import RunContext
+    from reelforge.backends.base import ProviderJob, RunContext
+
+    if isinstance(ctx.get("resume"), str):  # a stored job id alone
+        ctx["resume"] = ProviderJob(backend=backend.name, id=ctx["resume"])
 
     plan = backend.validate(request)
     ctx.setdefault("sleep", SleepRecorder())

@@ -6,9 +6,10 @@ cost a fraction of httpcore's per request when hundreds of jobs poll through one
 exceptions are translated into httpx's where they enter, keeping the one distinction ``send`` relies on:
 ``ConnectError``/``ConnectTimeout`` mean the request never left; anything later may have arrived.
 
-``quick`` is the short way for small API calls (submit, poll, cancel): the request goes straight to aiohttp
-and the whole answer comes back as one ``httpx.Response``, skipping httpx's per-request machinery (URL
-merging, cookie jar, auth and redirect wrappers), which costs three times aiohttp's own work per call.
+``whole`` is the short way for small API calls (submit, poll, cancel) and ``download`` for files: the request
+goes straight to aiohttp and the answer comes back as one ``httpx.Response``, skipping httpx's per-request
+machinery (URL merging, cookie jar, auth and redirect wrappers), which costs three times aiohttp's own work
+per call. Neither follows redirects: ``ProviderClient`` (``http.py``) decides what a redirect may carry.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 def map_aiohttp_errors(request: httpx.Request | Callable[[], httpx.Request]) -> Iterator[None]:
     """Raise the httpx exception that says as much as aiohttp's does about whether the request arrived.
 
-    ``request`` may be a function that builds it, so the quick path pays for it only when something fails.
+    ``request`` may be a function that builds it, so the short path pays for it only when something fails.
     """
     try:
         yield
@@ -92,39 +93,18 @@ async def _save(response: aiohttp.ClientResponse, dest: Path) -> None:
                 raise _DiskError(exc) from exc
 
 
-class QuickResponse(httpx.Response):
-    """An answer ``quick`` read whole. Its ``request`` is built only when asked for: parsing the URL into
-    an ``httpx.Request`` costs as much as the rest of a poll."""
-
-    def __init__(self, status: int, *, headers: Any, content: bytes, method: str, url: str) -> None:
-        # the body is already whole and decoded: given as a stream so httpx does not read it again
-        super().__init__(status, headers=headers, stream=httpx.ByteStream(content))
-        self._content = content
-        self.is_stream_consumed = self.is_closed = True
-        self._lazy = (method, url)
-
-    @property
-    def request(self) -> httpx.Request:
-        if self._request is None:
-            self._request = httpx.Request(*self._lazy)
-        return self._request
-
-    @request.setter
-    def request(self, value: httpx.Request) -> None:
-        self._request = value
-
-    def raise_for_status(self) -> httpx.Response:
-        self.request  # noqa: B018 - built before httpx looks for it
-        return super().raise_for_status()
+def answer(status: int, headers: list[tuple[bytes, bytes]], content: bytes, method: str, url: str) -> httpx.Response:
+    """A whole answer as an ``httpx.Response`` built through httpx's public constructor."""
+    return httpx.Response(status, headers=headers, content=content, request=httpx.Request(method, url))
 
 
 class _Body(httpx.AsyncByteStream):
     def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
         self._response = response
-        self._request = request
+        self._sent = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with map_aiohttp_errors(self._request):
+        with map_aiohttp_errors(self._sent):
             async for chunk in self._response.content.iter_chunked(CHUNK):
                 yield chunk
 
@@ -173,7 +153,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
         return cached
 
-    async def quick(
+    async def whole(
         self,
         method: str,
         url: str,
@@ -181,13 +161,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeout: httpx.Timeout,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
-    ) -> httpx.Response | None:
-        """Send one small request and read the whole answer; None if the answer is a redirect.
+    ) -> httpx.Response:
+        """Send one small request and read the whole answer (a redirect is returned, not followed).
 
         ``headers`` are the complete headers to send, names in lower case (the caller merges its client's
-        defaults). A redirect is left to httpx, which follows it and drops credentials across origins: the
-        caller sends again through the full client (a redirected request was not served, so nothing is done
-        twice).
+        defaults).
         """
         session = self._session_now()
         body = None
@@ -209,12 +187,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=self._timeout(timeout.pool, timeout.connect, timeout.read),
                 skip_auto_headers=("Accept-Encoding", "User-Agent", "Accept", "Content-Type"),
             ) as response:
-                if response.status in REDIRECTS:
-                    return None
-                content = await response.read()
+                content = b"" if response.status in REDIRECTS else await response.read()
                 status, request_url = response.status, str(response.url)
                 raw_headers = _decoded_headers(response)
-        return QuickResponse(status, headers=raw_headers, content=content, method=method, url=request_url)
+        return answer(status, raw_headers, content, method, request_url)
 
     def _open(self) -> aiohttp.ClientSession:
         limits = self._limits
@@ -236,11 +212,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def download(
         self, url: str, dest: Path, headers: Mapping[str, str], timeout: httpx.Timeout
-    ) -> httpx.Response | None:
-        """GET ``url`` into ``dest``, streamed; None if the answer is a redirect (left to httpx).
+    ) -> httpx.Response:
+        """GET ``url`` into ``dest``, streamed; a redirect is returned (with its Location), not followed.
 
         A 2xx answer is written to ``dest`` (Content-Encoding undone) and returned without its body; any
-        other answer is returned with its body read and nothing written.
+        other answer is returned with its body read (none for a redirect) and nothing written.
         """
         session = self._session_now()
         try:
@@ -254,18 +230,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     timeout=self._timeout(timeout.pool, timeout.connect, timeout.read),
                     skip_auto_headers=("User-Agent", "Accept"),
                 ) as response:
-                    if response.status in REDIRECTS:
-                        return None
                     status, request_url = response.status, str(response.url)
                     raw_headers = _decoded_headers(response)
                     content = b""
-                    if status >= 300:
-                        content = await response.read()
-                    else:
+                    if status < 300:
                         await _save(response, dest)
+                    elif status not in REDIRECTS:
+                        content = await response.read()
         except _DiskError as exc:  # our own file failed (disk full): not a network error, raised as it was
             raise exc.error from None
-        return QuickResponse(status, headers=raw_headers, content=content, method="GET", url=request_url)
+        return answer(status, raw_headers, content, "GET", request_url)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session_now()
@@ -300,3 +274,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+__all__ = ["AiohttpTransport", "answer", "map_aiohttp_errors"]

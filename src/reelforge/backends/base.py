@@ -2,26 +2,31 @@
 
 A backend publishes ``ModelSpec``s, turns a ``VideoRequest`` into a normalized ``Plan`` (snapping to what
 the model supports, with a warning per snap, or refusing with every problem at once), estimates the cost
-of a plan, and runs it, writing the video to ``ctx.out_path``. Hosted backends implement
-``submit``/``poll``/``cancel``/``fetch`` and inherit ``run`` from ``HostedBackend``; local backends
-implement ``run`` directly.
+of a plan (``None`` when it cannot be known), and runs it, writing the video to ``ctx.out_path``. Hosted
+backends implement ``submit``/``poll``/``cancel``/``fetch`` and inherit ``run`` from ``HostedBackend``
+(``hosted.py``); local backends implement ``run`` directly. What a run reports is typed (``RunOutput``);
+probing and thumbnailing the written file is the library's job, not the backend's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import BackendUnavailable
+from ..errors import BackendUnavailable, InvalidRequest
 from ..media.inputs import MediaRef
 from ..types import CancelToken, ModelSpec, ProgressCallback, VideoRequest
+
+if TYPE_CHECKING:
+    from .http import ProviderClient
 
 
 class BackendConfig(BaseModel):
@@ -33,6 +38,20 @@ class BackendConfig(BaseModel):
     base_url: str | None = None
     timeout_s: float = 900.0  # bound on one generation, submit to download
     poll_interval_s: float = 5.0
+
+
+class ProviderJob(BaseModel):
+    """A job at a provider: what users see (``id``) and what the backend needs to poll, cancel and fetch it.
+
+    Stored as ``job.model_dump(mode="json")`` and rebuilt with ``ProviderJob.model_validate`` to resume; a
+    job carrying only ``id`` (an old record, a job id typed by a user) resumes wherever the provider allows.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backend: str
+    id: str
+    data: dict[str, Any] = {}
 
 
 @dataclass
@@ -81,11 +100,11 @@ class Plan:
 class RunOutput:
     """What a backend reports about a finished run; the file itself is at ``RunContext.out_path``."""
 
-    provider_job_id: str | None = None
-    actual_usd: float | None = None
+    provider_job: ProviderJob | None = None
+    actual_usd: float | None = None  # what the provider says it charged, when it says
     billable: bool = True
     warnings: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None  # the seed actually used (drawn by the backend when the plan had none)
 
 
 @dataclass
@@ -95,14 +114,14 @@ class RunContext:
     out_path: Path
     on_progress: ProgressCallback | None = None
     cancel: CancelToken = field(default_factory=CancelToken)
-    # Called with the provider job id right after a successful submit, before the first poll.
-    on_submitted: Callable[[str], Awaitable[None]] | None = None
-    resume_job_id: str | None = None  # poll this existing provider job instead of submitting
-    http: Any = None  # an httpx.AsyncClient shared across backends (None: the backend makes one)
+    # called with the provider job right after a successful submit, before the first poll
+    on_submitted: Callable[[ProviderJob], Awaitable[None]] | None = None
+    resume: ProviderJob | None = None  # poll this existing provider job instead of submitting
+    # a previous attempt died inside the submit (the request may have been sent): look the job up first
+    # and submit only when the provider says it provably does not exist
+    submit_uncertain: bool = False
+    http: ProviderClient | None = None  # the client shared across backends (None: the backend makes one)
     sleep: Callable[[float], Awaitable[None]] | None = None  # injectable for tests
-    # False: the caller probes the output itself (the router's library does, in one pass with the thumbnail),
-    # so a backend may skip its own probe of the file it wrote
-    probe_output: bool = True
 
     def progress(self, fraction: float, message: str) -> None:
         if self.on_progress is not None:
@@ -143,8 +162,6 @@ class Backend(ABC):
     def unknown_model_spec(self, name: str) -> ModelSpec:
         """Spec for a model id not in ``models()``. Model-agnostic hosts override this."""
         known = ", ".join(s.name for s in self.models())
-        from ..errors import InvalidRequest
-
         raise InvalidRequest({"model": f"{self.name} has no model {name!r}; known: {known}"})
 
     def operations(self) -> set[str]:
@@ -161,17 +178,26 @@ class Backend(ABC):
 
     # -- validation and cost ------------------------------------------------------------------
     def validate(self, request: VideoRequest) -> Plan:
-        """Normalize ``request`` for this backend (snap + warn) or raise InvalidRequest listing every problem."""
+        """Normalize ``request`` for this backend (snap + warn) or raise InvalidRequest listing every problem.
+
+        Reads, hashes and decodes local input files: call it off the event loop (``avalidate`` does).
+        """
         from .validate import plan_from_spec
 
         return plan_from_spec(self, request, self.model_spec(request.model))
 
-    def estimate_cost(self, plan: Plan) -> float:
+    async def avalidate(self, request: VideoRequest) -> Plan:
+        """``validate`` in a worker thread, so reading and decoding inputs never blocks the event loop."""
+        return await asyncio.to_thread(self.validate, request)
+
+    def estimate_cost(self, plan: Plan) -> float | None:
+        """Estimated USD for ``plan`` from its price rule; None when no rule prices it (cost unknown)."""
         from .prices import estimate
 
         return estimate(self.name, plan)
 
     def price_rule(self, model: str | None = None) -> str:
+        """The price rule in words; says "unknown" when there is none."""
         from .prices import describe_rule
 
         return describe_rule(self.name, model or self.default_model)
@@ -185,6 +211,4 @@ class Backend(ABC):
         """Release clients or models."""
 
 
-from .hosted import HostedBackend, PollResult  # noqa: E402  (re-exported; hosted builds on Backend)
-
-__all__ = ["Backend", "BackendConfig", "HostedBackend", "Plan", "PollResult", "RunContext", "RunOutput"]
+__all__ = ["Backend", "BackendConfig", "Plan", "ProviderJob", "RunContext", "RunOutput"]

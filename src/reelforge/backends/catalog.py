@@ -8,10 +8,9 @@ operations whose length the input decides (avatar, video-to-video).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any, ClassVar
-
-import httpx
 
 from ..errors import ReelforgeError
 from ..media import probe
@@ -20,6 +19,7 @@ from ..types import ModelSpec, VideoRequest
 from .adapters import ModelEntry, build_input, entry_for
 from .base import Plan
 from .hosted import HostedBackend
+from .http import ProviderClient
 
 
 class CatalogBackend(HostedBackend):
@@ -62,15 +62,16 @@ class CatalogBackend(HostedBackend):
             plan.num_frames = max(1, round(plan.duration_s * plan.fps))
         return plan
 
-    async def build_body(self, plan: Plan, client: httpx.AsyncClient) -> dict[str, Any]:
+    async def build_body(self, plan: Plan, client: ProviderClient) -> dict[str, Any]:
         async def encode(ref: MediaRef) -> str:
             return await self.encode_media(ref, client)
 
         return await build_input(self.entry(plan.model), plan, encode)
 
-    async def encode_media(self, ref: MediaRef, client: httpx.AsyncClient) -> str:
-        """How this host takes an input file: its URL as given, else a data URI. Override to upload."""
-        return ref.url or ref.data_uri()
+    async def encode_media(self, ref: MediaRef, client: ProviderClient) -> str:
+        """How this host takes an input file: its URL as given, else a data URI (encoded off the event loop).
+        Override to upload."""
+        return ref.url or await asyncio.to_thread(ref.data_uri)
 
 
 def exact_size(landscape: tuple[int, int], aspect: str) -> tuple[int, int]:

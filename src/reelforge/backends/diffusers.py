@@ -87,6 +87,12 @@ class DiffusersBackend(Backend):
     def models(self) -> list[ModelSpec]:
         return [spec_for(name, cls, variant) for name, (cls, variant) in KNOWN_MODELS.items()]
 
+    def estimate_cost(self, plan: Plan) -> float:
+        return 0.0  # local compute
+
+    def price_rule(self, model: str | None = None) -> str:
+        return "free (local compute)"
+
     @property
     def default_model(self) -> str:
         return self.config.model or DEFAULT_MODEL
@@ -226,10 +232,4 @@ class DiffusersBackend(Backend):
         if info.num_frames != plan.num_frames:
             warnings.append(f"{source.pipeline_class} made {info.num_frames} frames, not the {plan.num_frames} asked")
         ctx.progress(1.0, "done")
-        return RunOutput(
-            provider_job_id=None,
-            actual_usd=0.0,
-            billable=False,
-            warnings=[*warnings, *out.notes],
-            extra={**out.info, "seed": seed, "model": source.name},
-        )
+        return RunOutput(actual_usd=0.0, billable=False, warnings=[*warnings, *out.notes], seed=seed)

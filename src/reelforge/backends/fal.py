@@ -16,18 +16,17 @@ not an admin key, no network, another currency) the estimate stands.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from functools import partial
 from typing import Any, ClassVar
 
-import httpx
-
 from ..errors import ContentRejected, GenerationFailed, InvalidRequest, ProviderError, ReelforgeError
+from ..http_errors import map_transport_errors, raise_for_status
 from ..types import ModelSpec
 from .adapters import ModelEntry, hailuo, kling, talking_head, upscale, wan
-from .base import Plan, RunContext, RunOutput
+from .base import Plan, ProviderJob
 from .catalog import CatalogBackend
 from .hosted import HostedConfig, PollResult
+from .http import ProviderClient
 
 _STATUS = {
     "IN_QUEUE": "queued",
@@ -38,6 +37,7 @@ _STATUS = {
     "CANCELED": "cancelled",
 }
 _WAN = {"480p": (848, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
+_URL_KEYS = ("status_url", "response_url", "cancel_url")
 _INPUT_FIELDS = ("prompt", "negative_prompt", "image_url", "audio_url", "video_url", "input")
 
 
@@ -170,9 +170,9 @@ class FalBackend(CatalogBackend):
 
     def __init__(self, config: Any = None) -> None:
         super().__init__(config)
-        self._urls: dict[str, dict[str, str]] = {}  # request id -> status/response/cancel URLs and the model
-        self._unit_prices: dict[str, float | None] = {}  # model -> USD per billed unit (None: not to be had)
-        self._pricing: dict[str, asyncio.Task[float | None]] = {}  # model -> the one pricing call in flight
+        # per model, not per job: USD per billed unit (None: not to be had), and the one pricing call in flight
+        self._unit_prices: dict[str, float | None] = {}
+        self._pricing: dict[str, asyncio.Task[float | None]] = {}
 
     def catalog(self) -> dict[str, ModelEntry]:
         return CATALOG
@@ -180,90 +180,65 @@ class FalBackend(CatalogBackend):
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Key {self.secret}"}
 
-    def _derived_urls(self, model: str, request_id: str) -> dict[str, str]:
-        """The queue URLs for a request, rebuilt from the model id (for resuming a stored request id)."""
+    def _queue_urls(self, model: str, request_id: str) -> dict[str, str]:
+        """The queue URLs of a request, rebuilt from the model id and the request id."""
         app = "/".join(model.strip("/").split("/")[:2])
         base = f"{self.base_url}/{app}/requests/{request_id}"
-        return {"status_url": f"{base}/status", "response_url": base, "cancel_url": f"{base}/cancel", "model": model}
+        return {"status_url": f"{base}/status", "response_url": base, "cancel_url": f"{base}/cancel"}
 
-    async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
-        """The template's run; the request's URLs are kept only while it runs."""
-        mine: list[str] = []
-        if ctx.resume_job_id:
-            mine.append(ctx.resume_job_id)
-            self._urls.setdefault(ctx.resume_job_id, self._derived_urls(plan.model, ctx.resume_job_id))
-        outer = ctx.on_submitted
+    def resumable(self, job: ProviderJob, plan: Plan) -> ProviderJob:
+        """A stored request id alone resumes: its URLs follow from the plan's model."""
+        if all(k in job.data for k in _URL_KEYS):
+            return job
+        model = str(job.data.get("model") or plan.model)
+        return self.job(job.id, **{**self._queue_urls(model, job.id), **job.data, "model": model})
 
-        async def on_submitted(job_id: str) -> None:
-            mine.append(job_id)
-            if outer is not None:
-                await outer(job_id)
-
-        try:
-            return await super().run(plan, dataclasses.replace(ctx, on_submitted=on_submitted))
-        finally:
-            for job_id in mine:
-                self._urls.pop(job_id, None)
-
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         body = await self.build_body(plan, client)
         response = await self.call(client, "POST", f"/{plan.model.strip('/')}", json=body)
         data = response.json()
         request_id = str(data.get("request_id") or "")
         if not request_id:
             raise ProviderError(f"{self.name} queued the request but returned no request_id", submitted=True)
-        derived = self._derived_urls(plan.model, request_id)
-        self._urls[request_id] = {k: str(data.get(k) or derived[k]) for k in derived}
-        self._urls[request_id]["model"] = plan.model
-        return request_id
+        urls = self._queue_urls(plan.model, request_id)
+        return self.job(request_id, model=plan.model, **{k: str(data.get(k) or urls[k]) for k in _URL_KEYS})
 
-    def _url(self, job_id: str, kind: str) -> str:
-        urls = self._urls.get(job_id)
-        if urls is None:
-            raise InvalidRequest(
-                {
-                    "resume_job_id": f"{self.name} does not know request {job_id}; resume it "
-                    "with the plan of the original request"
-                }
-            )
-        return urls[kind]
+    @staticmethod
+    def _url(job: ProviderJob, kind: str) -> str:
+        url = job.data.get(kind)
+        if not url:
+            raise InvalidRequest({"resume": f"fal request {job.id} carries no {kind}; resume it with its plan"})
+        return str(url)
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        response = await self.call(client, "GET", self._url(job_id, "status_url"))
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        response = await self.call(client, "GET", self._url(job, "status_url"))
         data = response.json()
         status = _STATUS.get(str(data.get("status", "")).upper(), "running")
         if status != "succeeded":
             error = None
             if status == "failed":
-                error = GenerationFailed(f"{self.name} request {job_id} failed: {data.get('error', '')}"[:300])
+                error = GenerationFailed(f"{self.name} request {job.id} failed: {data.get('error', '')}"[:300])
             return PollResult(status=status, error=error, raw=data)  # type: ignore[arg-type]
-        return await self._result(job_id, client)
+        return await self._result(job, client)
 
-    async def _result(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        url = self._url(job_id, "response_url")
-        try:
-            response = await client.get(url, headers=self.headers())
-        except httpx.TransportError as exc:
-            raise ProviderError(
-                f"{self.name} result fetch lost: {type(exc).__name__}", retryable=True, submitted=True
-            ) from None
+    async def _result(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        with map_transport_errors(self.name, "fetching the result"):
+            response = await client.call("GET", self._url(job, "response_url"), headers=self.headers())
         if response.status_code < 400:
             data = response.json()
             video = data.get("video") or {}
             url = video.get("url") if isinstance(video, dict) else video
-            actual = await self._actual_usd(job_id, response.headers.get("x-fal-billable-units"), client)
+            actual = await self._actual_usd(job, response.headers.get("x-fal-billable-units"), client)
             return PollResult(status="succeeded", output_urls=[str(url)] if url else [], raw=data, actual_usd=actual)
         if response.status_code in (401, 403, 429):
-            from .http import raise_for_status
-
             raise_for_status(response, who=self.name, secret_env=self.secret_env[0])
         try:
             body = response.json()
         except ValueError:
             body = {"detail": response.text[:300]}
-        return PollResult(status="failed", billable=False, error=self._failure(job_id, response.status_code, body))
+        return PollResult(status="failed", billable=False, error=self._failure(job.id, response.status_code, body))
 
-    async def _actual_usd(self, job_id: str, units: str | None, client: httpx.AsyncClient) -> float | None:
+    async def _actual_usd(self, job: ProviderJob, units: str | None, client: ProviderClient) -> float | None:
         """The billed units priced at the model's unit price, or None when either is unknown."""
         if not units or not self.config.actual_cost:  # type: ignore[attr-defined]
             return None
@@ -271,10 +246,10 @@ class FalBackend(CatalogBackend):
             quantity = float(units)
         except ValueError:
             return None
-        price = await self._unit_price(self._urls.get(job_id, {}).get("model", ""), client)
+        price = await self._unit_price(str(job.data.get("model") or ""), client)
         return None if price is None else round(quantity * price, 6)
 
-    async def _unit_price(self, model: str, client: httpx.AsyncClient) -> float | None:
+    async def _unit_price(self, model: str, client: ProviderClient) -> float | None:
         """USD per billed unit of ``model`` from the Platform API; asked once, shared by concurrent jobs."""
         if not model:
             return None
@@ -288,12 +263,12 @@ class FalBackend(CatalogBackend):
         self._pricing.pop(model, None)
         return price
 
-    async def _ask_price(self, model: str, client: httpx.AsyncClient) -> float | None:
+    async def _ask_price(self, model: str, client: ProviderClient) -> float | None:
         url = self.config.platform_url.rstrip("/") + "/models/pricing"  # type: ignore[attr-defined]
         try:
             response = await self.call(client, "GET", url, params={"endpoint_id": model}, timeout=15.0)
             prices = response.json().get("prices") or []
-        except (ReelforgeError, httpx.HTTPError, ValueError, AttributeError):
+        except (ReelforgeError, ValueError, AttributeError):
             return None  # e.g. 403: the pricing API wants an admin key; the estimate stands
         for item in prices if isinstance(prices, list) else []:
             if (
@@ -323,5 +298,5 @@ class FalBackend(CatalogBackend):
             )
         return InvalidRequest({"provider": f"{self.name} rejected request {job_id} ({status}): {text}"})
 
-    async def cancel(self, job_id: str, client: httpx.AsyncClient) -> None:
-        await self.call(client, "PUT", self._url(job_id, "cancel_url"))
+    async def cancel(self, job: ProviderJob, client: ProviderClient) -> None:
+        await self.call(client, "PUT", self._url(job, "cancel_url"))

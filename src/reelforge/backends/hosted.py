@@ -1,14 +1,23 @@
-"""The shared template for hosted backends: one submit, bounded polling, download, verify.
+"""The shared template for hosted backends: one submit, bounded polling, download, a cheap check.
 
-A provider file implements ``submit`` (one billable call, returning the provider job id), ``poll``
-(map the provider's status onto a ``PollResult``), and optionally ``cancel`` and ``fetch``.
+A provider file implements four verbs over a typed ``ProviderJob`` (no per-job state on the backend):
+
+- ``submit(plan, client) -> ProviderJob``: the one billable call; the job carries whatever the provider
+  needs later (status/response URLs, model path, operation name) in ``job.data``;
+- ``poll(job, client) -> PollResult``: the provider's status mapped onto ``PollResult``;
+- ``cancel(job, client)``: ask the provider to stop, where it has an endpoint for that;
+- ``fetch(job, result, client, dest)``: write the finished video to ``dest`` (default: the bytes in the
+  result, else the first output URL through ``client.download``).
+
+Small hooks cover what providers do differently: ``lookup`` (find a job a lost submit may have made),
+``resumable`` (complete a stored job that carries only its id), ``start`` (a billable call whose answer
+already holds the result), ``download_headers``. ``run`` is never overridden.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import random
 import time
@@ -17,17 +26,17 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import httpx
+from pydantic import AliasChoices, Field, SecretStr
 
 from ..errors import Cancelled, GenerationFailed, ProviderError, RateLimited, ReelforgeError, Timeout
-from ..media import probe
-from ..media.ahead import FilesAhead
+from ..http_errors import is_transient, map_transport_errors, raise_for_status
 from ..media.atomic import atomic_path, part_path
-from ..media.probe import ProbeResult
-from ..media.workers import in_file_thread, in_media_thread
-from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
-from .http import ProviderClient, is_transient, new_client, raise_for_status, send
+from ..media.workers import in_file_thread
+from .base import Backend, BackendConfig, Plan, ProviderJob, RunContext, RunOutput
+from .http import ProviderClient, new_client
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+_SECRET_WORDS = ("key", "token", "secret", "password")
 
 
 @dataclass
@@ -36,17 +45,33 @@ class PollResult:
     progress: float | None = None  # 0-1 as the provider reports it
     output_urls: list[str] = field(default_factory=list)
     output_bytes: bytes | None = None
+    output_file: Path | None = None  # the video already written locally (a provider that answers with it)
     error: ReelforgeError | None = None  # set when status is failed
     actual_usd: float | None = None
     billable: bool | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. a fallback model served the job
     raw: dict[str, Any] = field(default_factory=dict)
 
 
 class HostedConfig(BackendConfig):
-    api_key: str | None = None
+    """Base of every hosted backend's config: the secret is a ``SecretStr`` here, so no backend can forget.
+
+    ``api_key`` is also read from ``token`` or ``api_token`` (the names some providers use).
+    """
+
+    api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_key", "token", "api_token"))
     poll_interval_s: float = 5.0
     max_poll_errors: int = 8  # consecutive failed polls before giving up
     max_download_attempts: int = 4
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse a subclass that declares a secret-looking field as plain text."""
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            words = name.lower()
+            if any(w in words for w in _SECRET_WORDS) and "SecretStr" not in str(info.annotation):
+                raise TypeError(f"{cls.__name__}.{name} looks like a secret: declare it SecretStr")
 
 
 def scrub_secret(exc: ReelforgeError, secret: str | None) -> None:
@@ -72,20 +97,19 @@ class HostedBackend(Backend):
     kind = "hosted"
     config_model: ClassVar[type[BackendConfig]] = HostedConfig
     default_base_url: ClassVar[str] = ""
-    secret_field: ClassVar[str] = "api_key"
+    secret_field: ClassVar[str] = "api_key"  # the config key named in "not configured" messages
 
     # -- configuration --------------------------------------------------------------------
     @property
     def secret(self) -> str | None:
-        value = getattr(self.config, self.secret_field, None)
-        if hasattr(value, "get_secret_value"):  # pydantic SecretStr keeps the key out of config reprs
-            value = value.get_secret_value()
-        if not value:
+        value = getattr(self.config, "api_key", None)
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not text:
             for env in self.secret_env:
-                value = os.environ.get(env)
-                if value:
+                text = os.environ.get(env)
+                if text:
                     break
-        return value or None
+        return text or None
 
     @property
     def base_url(self) -> str:
@@ -100,55 +124,76 @@ class HostedBackend(Backend):
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.secret}"}
 
-    async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One HTTP call with this provider's auth and error mapping."""
+    def job(self, job_id: str, **data: Any) -> ProviderJob:
+        """A ``ProviderJob`` of this backend."""
+        return ProviderJob(backend=self.name, id=job_id, data=data)
+
+    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP call with this provider's auth and the shared error mapping (the secret scrubbed)."""
         headers = {**self.headers(), **kwargs.pop("headers", {})}
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
-        env = self.secret_env[0] if self.secret_env else None
         try:
-            return await send(client, method, url, who=self.name, secret_env=env, headers=headers, **kwargs)
+            with map_transport_errors(self.name):
+                response = await client.call(method, url, headers=headers, **kwargs)
+            raise_for_status(response, who=self.name, secret_env=self.secret_env[0] if self.secret_env else None)
+            return response
         except ReelforgeError as exc:
             scrub_secret(exc, self.secret)  # a provider may echo the key back in its error text
             raise
 
     # -- the provider's part ---------------------------------------------------------------------
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
+        """The one billable call; returns the job the provider made."""
         raise NotImplementedError
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
         raise NotImplementedError
 
-    async def cancel(self, job_id: str, client: httpx.AsyncClient) -> None:
+    async def cancel(self, job: ProviderJob, client: ProviderClient) -> None:
         """Ask the provider to stop the job, where it offers that."""
 
-    def download_headers(self, url: str) -> dict[str, str]:
+    async def lookup(self, plan: Plan, client: ProviderClient) -> ProviderJob | None:
+        """Find the job an interrupted submit may have made: the job, or None when it provably does not exist.
+
+        The default cannot tell, so it refuses rather than risk paying twice.
+        """
+        key = f" (idempotency key {plan.idempotency_key})" if plan.idempotency_key else ""
+        raise ProviderError(
+            f"an earlier {self.name} submit{key} was interrupted before its answer was stored: a task may exist "
+            f"and be billed. Check the {self.name} console; to generate anyway, resubmit with a new idempotency key",
+            retryable=False,
+            submitted=None,
+        )
+
+    def resumable(self, job: ProviderJob, plan: Plan) -> ProviderJob:
+        """Complete a stored job for polling (e.g. one carrying only its id). Default: as it is."""
+        return job
+
+    async def start(
+        self, plan: Plan, client: ProviderClient, ctx: RunContext, part: Path
+    ) -> tuple[ProviderJob, PollResult | None]:
+        """The billable call: ``submit``, and no result yet. A provider whose answer to the call can hold
+        the finished job overrides this to return that result too (writing a video to ``part`` if need be)."""
+        return await self.submit(plan, client), None
+
+    def download_headers(self, job: ProviderJob, url: str) -> dict[str, str]:
+        """Headers for the output download (sent to the URL's own origin only, never after a redirect)."""
         return {}
 
-    async def fetch(self, result: PollResult, client: httpx.AsyncClient, dest: Path) -> None:
-        """Write the finished video to ``dest`` (bytes in the poll result, else stream the first URL)."""
+    async def fetch(self, job: ProviderJob, result: PollResult, client: ProviderClient, dest: Path) -> None:
+        """Write the finished video to ``dest``: a local file, the result's bytes, or the first output URL."""
+        if result.output_file is not None:
+            await in_file_thread(os.replace, result.output_file, dest)
+            return
         if result.output_bytes is not None:
-            dest.write_bytes(result.output_bytes)
+            await in_file_thread(dest.write_bytes, result.output_bytes)
             return
         if not result.output_urls:
             raise GenerationFailed(f"{self.name} reported success but returned no video", billable=True)
         url = result.output_urls[0]
-        if isinstance(client, ProviderClient):
-            response = await client.download(url, dest, headers=self.download_headers(url))
-            if response is not None:  # None: redirected, so httpx follows it below
-                self._check_download(response)
-                return
-        async with client.stream("GET", url, headers=self.download_headers(url)) as response:
-            if response.status_code >= 400:
-                await response.aread()
-                self._check_download(response)
-            fh = await in_file_thread(dest.open, "wb")  # creating a file can block: not on the loop
-            with fh:
-                async for chunk in response.aiter_bytes(1 << 20):
-                    fh.write(chunk)
-
-    def _check_download(self, response: httpx.Response) -> None:
-        """Raise for a failed download: an expired or vanished URL is retryable (poll for a fresh one)."""
+        with map_transport_errors(self.name, "during the download"):
+            response = await client.download(url, dest, headers=self.download_headers(job, url))
         status = response.status_code
         if status in (403, 404, 410):
             raise ProviderError(f"{self.name} download URL expired or gone ({status})", retryable=True, status=status)
@@ -160,40 +205,47 @@ class HostedBackend(Backend):
     async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
         self.require_configured()
         own = ctx.http is None
-        client: httpx.AsyncClient = ctx.http or new_client()
-        part = part_path(ctx.out_path)  # the download's temporary file, renamed onto out_path when verified
-        ahead: FilesAhead | None = None
+        client = ctx.http or new_client()
+        part = part_path(ctx.out_path)  # where a video answered by the billable call itself is written
         try:
-            if ctx.resume_job_id:
-                job_id = ctx.resume_job_id
-            else:
-                ctx.cancel.raise_if_cancelled("submit")
-                ctx.progress(0.01, f"{self.name}: submitting")
-                job_id = await self.submit(plan, client)
-                if ctx.on_submitted is not None:
-                    await ctx.on_submitted(job_id)
-            # create the file while the provider works: on some disks creating a file costs up to a
-            # millisecond of CPU, which would otherwise fall where hundreds of jobs finish at once
-            ahead = FilesAhead([part])
+            job, early = await self._job(plan, client, ctx, part)
             try:
-                result = await self._wait(job_id, plan, client, ctx)
-                await ahead.ready()  # if making it failed, the download creates the file itself
-                info = await self._download(job_id, result, plan, client, ctx, part)
+                result = early or await self._wait(job, client, ctx)
+                await self._download(job, result, client, ctx)
             except Cancelled:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.cancel(job_id, client), 10)
+                    await asyncio.wait_for(self.cancel(job, client), 10)
                 raise
             return RunOutput(
-                provider_job_id=job_id,
+                provider_job=job,
                 actual_usd=result.actual_usd,
                 billable=True if result.billable is None else result.billable,
-                extra={"probe": info},
-            )  # the library stores the file without probing it again
+                warnings=list(result.warnings),
+            )
         finally:
-            if ahead is not None:
-                ahead.discard()  # nothing left behind when the run failed or was cancelled
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
             if own:
                 await client.aclose()
+
+    async def _job(
+        self, plan: Plan, client: ProviderClient, ctx: RunContext, part: Path
+    ) -> tuple[ProviderJob, PollResult | None]:
+        """The job to poll: the stored one, the one a lost submit made, or a new one (then recorded)."""
+        if ctx.resume is not None:
+            return self.resumable(ctx.resume, plan), None
+        if ctx.submit_uncertain:
+            found = await self.lookup(plan, client)
+            if found is not None:
+                if ctx.on_submitted is not None:
+                    await ctx.on_submitted(found)
+                return found, None
+        ctx.cancel.raise_if_cancelled("submit")
+        ctx.progress(0.01, f"{self.name}: submitting")
+        job, early = await self.start(plan, client, ctx, part)
+        if ctx.on_submitted is not None:
+            await ctx.on_submitted(job)
+        return job, early
 
     async def _sleep(self, ctx: RunContext, seconds: float) -> None:
         if ctx.sleep is not None:
@@ -201,7 +253,7 @@ class HostedBackend(Backend):
         elif await ctx.cancel.wait(seconds):
             raise Cancelled(f"{self.name} job cancelled while waiting", stage="poll")
 
-    async def _wait(self, job_id: str, plan: Plan, client: httpx.AsyncClient, ctx: RunContext) -> PollResult:
+    async def _wait(self, job: ProviderJob, client: ProviderClient, ctx: RunContext) -> PollResult:
         cfg: Any = self.config
         deadline = time.monotonic() + cfg.timeout_s
         started = time.monotonic()
@@ -210,9 +262,9 @@ class HostedBackend(Backend):
         while True:
             ctx.cancel.raise_if_cancelled("poll")
             if time.monotonic() > deadline:
-                raise Timeout(f"{self.name} job {job_id} did not finish within {cfg.timeout_s:g}s")
+                raise Timeout(f"{self.name} job {job.id} did not finish within {cfg.timeout_s:g}s")
             try:
-                result = await self.poll(job_id, client)
+                result = await self.poll(job, client)
                 errors = 0
                 delay = cfg.poll_interval_s
             except (ProviderError, RateLimited) as exc:
@@ -228,44 +280,35 @@ class HostedBackend(Backend):
             if result.status == "succeeded":
                 return result
             if result.status == "failed":
-                raise result.error or GenerationFailed(f"{self.name} job {job_id} failed")
+                raise result.error or GenerationFailed(f"{self.name} job {job.id} failed")
             if result.status == "cancelled":
-                raise Cancelled(f"{self.name} job {job_id} was cancelled at the provider", stage="poll")
+                raise Cancelled(f"{self.name} job {job.id} was cancelled at the provider", stage="poll")
             elapsed = time.monotonic() - started
             fraction = result.progress if result.progress is not None else min(0.9, elapsed / (elapsed + 60))
             ctx.progress(0.05 + 0.85 * fraction, f"{self.name}: {result.status}")
             await self._sleep(ctx, delay)
 
-    async def _download(
-        self, job_id: str, result: PollResult, plan: Plan, client: httpx.AsyncClient, ctx: RunContext, part: Path
-    ) -> ProbeResult | None:
-        """Fetch the video to ``ctx.out_path`` and verify it; returns the probe of the written file.
+    async def _download(self, job: ProviderJob, result: PollResult, client: ProviderClient, ctx: RunContext) -> None:
+        """Fetch the video to ``ctx.out_path``; an empty file fails here (billable: the provider ran it).
 
-        With ``ctx.probe_output`` off the caller probes the file itself; an empty download still fails here.
+        The file is probed by the library that stores it, not here.
         """
         cfg: Any = self.config
         ctx.progress(0.92, f"{self.name}: downloading")
         for attempt in range(1, cfg.max_download_attempts + 1):
             try:
-                with atomic_path(ctx.out_path, tmp=part) as tmp:  # the file made ahead, written over in full
-                    await self.fetch(result, client, tmp)
-                    if not ctx.probe_output:
-                        if not tmp.stat().st_size:
-                            raise GenerationFailed(f"{self.name} returned an empty file", billable=True)
-                        info = None
-                    else:
-                        info = await in_media_thread(probe, tmp)
-                        if not info.has_video:
-                            raise GenerationFailed(f"{self.name} returned a file with no video", billable=True)
-                return None if info is None else dataclasses.replace(info, path=ctx.out_path)
+                with atomic_path(ctx.out_path) as tmp:
+                    await self.fetch(job, result, client, tmp)
+                    if not tmp.stat().st_size:
+                        raise GenerationFailed(f"{self.name} returned an empty file", billable=True)
+                return
             except ReelforgeError as exc:
                 expired = getattr(exc, "status", None) in (403, 404, 410)
                 if attempt == cfg.max_download_attempts or not (expired or is_transient(exc)):
                     raise
                 if expired:  # signed URL expired: ask the provider for a fresh one
-                    result = await self.poll(job_id, client)
+                    result = await self.poll(job, client)
                 await self._sleep(ctx, min(30.0, 2.0**attempt))
-            except httpx.TransportError:
-                if attempt == cfg.max_download_attempts:
-                    raise ProviderError(f"{self.name} download kept failing", retryable=True) from None
-                await self._sleep(ctx, min(30.0, 2.0**attempt))
+
+
+__all__ = ["HostedBackend", "HostedConfig", "PollResult", "Status", "scrub_secret"]

@@ -1,66 +1,104 @@
-"""HTTP to providers: one place that maps transport failures and status codes onto the error tree."""
+"""The shared client for provider calls: two documented verbs, ``call`` and ``download``, over aiohttp's pool.
+
+``ProviderClient`` is an ``httpx.AsyncClient`` (anything httpx does still works on it), built on a transport
+that sends over aiohttp (``aiohttp_transport.py``). Backends use its two verbs:
+
+- ``await client.call(method, url, headers=..., json=..., params=..., timeout=...)``: one API call, the
+  answer read whole. JSON or empty bodies take the short way straight to aiohttp; uploads (``files``,
+  ``content``) and redirected calls take httpx's full path, which follows redirects and drops
+  credentials across origins.
+- ``await client.download(url, dest, headers=...)``: a file streamed to ``dest``; redirects are followed
+  here and the call's headers go to the first origin only (a storage host never sees an API key).
+
+Both answer ``httpx.Response`` and raise httpx's exceptions; ``reelforge.http_errors`` maps both onto the
+error tree. Which path a call takes is this module's business, never a backend's.
+"""
 
 from __future__ import annotations
 
-import email.utils
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ..errors import AuthError, InvalidRequest, ProviderError, RateLimited, ReelforgeError
+from ..errors import ReelforgeError
+from ..http_errors import is_transient, map_transport_errors, raise_for_status, retry_after_seconds
 
+if TYPE_CHECKING:  # aiohttp is imported when the first client is made, not with this module
+    from .aiohttp_transport import AiohttpTransport
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-QUICK_KWARGS = frozenset({"json", "params", "headers", "timeout"})
+MAX_REDIRECTS = 6
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
 
 
 class ProviderClient(httpx.AsyncClient):
-    """httpx's client over aiohttp's pool, with a short way for API calls and downloads.
+    """httpx's client over aiohttp's connection pool, with one verb for API calls and one for files."""
 
-    Submits, polls and cancels (``send``: JSON or no body, whole answer read) and downloads (``download``)
-    go straight to aiohttp; uploads and redirected calls take httpx's full path. Either way the caller
-    gets an ``httpx.Response`` and httpx's exceptions.
-    """
-
-    def __init__(self, wire: Any, **kwargs: Any) -> None:
+    def __init__(self, wire: AiohttpTransport, **kwargs: Any) -> None:
         super().__init__(transport=wire, **kwargs)
         self.wire = wire
 
-    def merged_headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+    def _call_headers(self, headers: dict[str, str] | None) -> dict[str, str]:
         """The client's headers (as they are now) with the call's own on top, all names in lower case."""
         merged = {k.lower(): v for k, v in self.headers.items()}
         if headers:
             merged.update((k.lower(), v) for k, v in headers.items())
         return merged
 
-    async def quick(
+    def _call_timeout(self, timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+        if timeout is None:
+            return self.timeout
+        return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+
+    async def call(
         self,
         method: str,
         url: str,
         *,
         headers: dict[str, str] | None = None,
-        timeout: Any = None,
         json: Any = None,
         params: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        **body: Any,
     ) -> httpx.Response:
-        merged = self.merged_headers(headers)
-        spec = (
-            self.timeout
-            if timeout is None
-            else (timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout))
-        )
-        response = await self.wire.quick(method, url, merged, spec, json=json, params=params)
-        if response is None:  # a redirect: httpx follows it (and drops credentials across origins)
-            response = await self.request(method, url, headers=headers, timeout=spec, json=json, params=params)
-        return response
+        """One API call; the answer is read whole. ``body`` takes httpx's ``files``/``data``/``content``."""
+        spec = self._call_timeout(timeout)
+        if not body:
+            response = await self.wire.whole(method, url, self._call_headers(headers), spec, json=json, params=params)
+            if response.status_code not in REDIRECTS:
+                return response
+            # a redirected call was not served: httpx sends it again, following the redirect
+        return await self.request(method, url, headers=headers, json=json, params=params, timeout=spec, **body)
 
-    async def download(self, url: str, dest: Path, *, headers: dict[str, str] | None = None) -> httpx.Response | None:
-        """GET ``url`` into ``dest`` the short way; None when it redirects (then stream it through httpx).
+    async def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> httpx.Response:
+        """GET ``url`` into ``dest``: a 2xx answer is written there, any other is returned with its body.
 
-        Returns the answer: 2xx with the body written to ``dest``, anything else with its body and no file.
+        Redirects are followed here; ``headers`` are sent to ``url``'s own origin only.
         """
-        return await self.wire.download(url, dest, self.merged_headers(headers), self.timeout)
+        spec = self._call_timeout(timeout)
+        origin = _origin(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            sent = headers if _origin(url) == origin else None
+            response = await self.wire.download(url, dest, self._call_headers(sent), spec)
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECTS or not location:
+                return response
+            url = urljoin(url, location)
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=httpx.Request("GET", url))
 
 
 def new_client(max_connections: int = 32, **kwargs: Any) -> ProviderClient:
@@ -76,85 +114,23 @@ def new_client(max_connections: int = 32, **kwargs: Any) -> ProviderClient:
     return ProviderClient(wire, timeout=DEFAULT_TIMEOUT, follow_redirects=True, **kwargs)
 
 
-def _retry_info_delay(response: httpx.Response) -> float | None:
-    """Google APIs put the wait in the body: error.details[] google.rpc.RetryInfo {"retryDelay": "37s"}."""
-    try:
-        details = response.json().get("error", {}).get("details") or []
-    except (ValueError, AttributeError):
-        return None
-    for item in details if isinstance(details, list) else []:
-        delay = item.get("retryDelay") if isinstance(item, dict) else None
-        if isinstance(delay, str) and delay.endswith("s"):
-            try:
-                return max(0.0, float(delay[:-1]))
-            except ValueError:
-                return None
-    return None
-
-
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return _retry_info_delay(response)
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:300]
-    if isinstance(body, dict):
-        for key in ("error", "message", "detail", "failure"):
-            value = body.get(key)
-            if isinstance(value, dict):
-                value = value.get("message") or value
-            if value:
-                return str(value)[:300]
-    return str(body)[:300]
-
-
-def raise_for_status(response: httpx.Response, *, who: str, secret_env: str | None = None) -> None:
-    """Raise the error-tree exception that fits a non-2xx response."""
-    status = response.status_code
-    if status < 400:
-        return
-    text = _message(response)
-    if status in (401, 403):
-        hint = f"; check {secret_env}" if secret_env else ""
-        raise AuthError(f"{who} refused the credentials ({status}: {text}){hint}")
-    if status == 429:
-        raise RateLimited(f"{who} rate limit: {text}", retry_after=retry_after_seconds(response))
-    if status in (400, 404, 405, 409, 413, 422):
-        raise InvalidRequest({"provider": f"{who} rejected the request ({status}): {text}"})
-    raise ProviderError(
-        f"{who} error {status}: {text}", retryable=status >= 500 or status == 408, status=status, submitted=True
-    )
-
-
 async def send(
-    client: httpx.AsyncClient, method: str, url: str, *, who: str, secret_env: str | None = None, **kwargs: Any
+    client: ProviderClient, method: str, url: str, *, who: str, secret_env: str | None = None, **kwargs: Any
 ) -> httpx.Response:
-    """Send one request; translate transport errors. ``submitted`` on the error says whether it arrived."""
-    try:
-        if isinstance(client, ProviderClient) and kwargs.keys() <= QUICK_KWARGS:
-            response = await client.quick(method, url, **kwargs)
-        else:
-            response = await client.request(method, url, **kwargs)
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise ProviderError(f"{who} unreachable: {type(exc).__name__}", retryable=True, submitted=False) from None
-    except httpx.TransportError as exc:  # sent, but the answer was lost: it may have arrived
-        raise ProviderError(f"{who} connection lost: {type(exc).__name__}", retryable=True, submitted=None) from None
+    """``client.call`` with transport failures and error statuses mapped onto the error tree."""
+    with map_transport_errors(who):
+        response = await client.call(method, url, **kwargs)
     raise_for_status(response, who=who, secret_env=secret_env)
     return response
 
 
-def is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, RateLimited) or (isinstance(exc, ProviderError) and exc.retryable)
-
-
-__all__ = ["ReelforgeError", "new_client", "raise_for_status", "retry_after_seconds", "send"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ProviderClient",
+    "ReelforgeError",
+    "is_transient",
+    "new_client",
+    "raise_for_status",
+    "retry_after_seconds",
+    "send",
+]

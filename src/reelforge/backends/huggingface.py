@@ -6,7 +6,8 @@ image-to-video default comes from the config (``t2v_model``/``i2v_model``) or th
 ``max_load_wait_s`` (``503 Model ... is currently loading`` with ``estimated_time``, waited and retried),
 or failing (5xx), the next of ``fallback_models`` is tried, with a warning. One POST that answers a
 video is one billable call; errors are not billed. The answer is streamed to a temp file, capped at
-``max_output_bytes``, probed, then renamed into place.
+``max_output_bytes``, then renamed into place by the hosted template (which has no job to poll: the call's
+answer is the result). A stored job cannot be resumed: there is nothing at the provider to poll.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import Field
 
-from ..errors import AuthError, Cancelled, GenerationFailed, InvalidRequest, ProviderError, RateLimited, Timeout
-from ..media import atomic_path, probe
+from ..errors import Cancelled, GenerationFailed, InvalidRequest, ProviderError, Timeout
+from ..http_errors import error_text, map_transport_errors, raise_for_status
+from ..media.workers import in_file_thread
 from ..types import ModelSpec, VideoRequest
-from .base import Plan, RunContext, RunOutput
-from .hosted import HostedBackend, HostedConfig
-from .http import new_client, retry_after_seconds
+from .base import Plan, ProviderJob, RunContext
+from .hosted import HostedBackend, HostedConfig, PollResult
+from .http import ProviderClient
 
 DEFAULT_T2V = "Wan-AI/Wan2.2-T2V-A14B"
 DEFAULT_I2V = "Wan-AI/Wan2.2-I2V-A14B"
@@ -33,7 +36,6 @@ MAX_PROMPT, MAX_FPS, MAX_STEPS, MAX_SIDE, MAX_IMAGE = 1000, 60, 100, 1920, 10 * 
 
 
 class HuggingFaceConfig(HostedConfig):
-    token: str | None = None
     t2v_model: str | None = None
     i2v_model: str | None = None
     fallback_models: list[str] = Field(default_factory=list)
@@ -135,45 +137,44 @@ class HuggingFaceBackend(HostedBackend):
         body["parameters"] = {k: v for k, v in params.items() if v is not None}
         return body
 
-    async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
-        self.require_configured()
-        if ctx.resume_job_id:
-            raise InvalidRequest(
-                {
-                    "resume_job_id": "Hugging Face Inference answers synchronously: there is no "
-                    "provider job to resume; run the request again"
-                }
-            )
-        own = ctx.http is None
-        client: httpx.AsyncClient = ctx.http or new_client()
+    # -- the provider's part: one synchronous call answers the video ------------------------------------
+    async def start(
+        self, plan: Plan, client: ProviderClient, ctx: RunContext, part: Path
+    ) -> tuple[ProviderJob, PollResult | None]:
+        """Call the plan's model, then each fallback model, until one answers a video (written to ``part``)."""
         models = list(dict.fromkeys([plan.model, *self.cfg.fallback_models]))
         warnings: list[str] = []
         deadline = time.monotonic() + self.cfg.timeout_s
-        try:
-            for i, model in enumerate(models):
-                try:
-                    await self._generate(model, plan, client, ctx, deadline)
-                except _NextModel as skip:
-                    if i == len(models) - 1:
-                        raise skip.error from None
-                    warnings.append(f"model {model} {skip.reason}; fell back to {models[i + 1]}")
-                    continue
-                return RunOutput(provider_job_id=None, billable=True, warnings=warnings, extra={"model": model})
-            raise AssertionError("unreachable")
-        finally:
-            if own:
-                await client.aclose()
+        body = await asyncio.to_thread(self.payload, plan)  # reads and encodes an image input
+        for i, model in enumerate(models):
+            try:
+                request_id = await self._generate(model, body, client, ctx, deadline, part)
+            except _NextModel as skip:
+                if i == len(models) - 1:
+                    raise skip.error from None
+                warnings.append(f"model {model} {skip.reason}; fell back to {models[i + 1]}")
+                continue
+            result = PollResult(status="succeeded", output_file=part, billable=True, warnings=warnings)
+            return self.job(request_id, model=model), result
+        raise AssertionError("unreachable")
+
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
+        raise NotImplementedError("Hugging Face answers the video to the call itself: see start()")
+
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        raise InvalidRequest(
+            {"resume": "Hugging Face Inference answers synchronously: there is no provider job to resume; run again"}
+        )
 
     async def _generate(
-        self, model: str, plan: Plan, client: httpx.AsyncClient, ctx: RunContext, deadline: float
-    ) -> None:
-        """Call ``model`` until it answers a video (waiting out loading), or raise ``_NextModel``."""
+        self, model: str, body: dict[str, Any], client: ProviderClient, ctx: RunContext, deadline: float, out: Path
+    ) -> str:
+        """Call ``model`` until it answers a video (waiting out loading); its request id, or ``_NextModel``."""
         waited = 0.0  # time spent waiting for this model to load (as asked, so an injected sleep counts too)
-        body = self.payload(plan)
         while True:
             ctx.cancel.raise_if_cancelled("generate")
             ctx.progress(0.02, f"{self.name}: calling {model}")
-            task = asyncio.ensure_future(self._post(model, body, client, ctx.out_path))
+            task = asyncio.ensure_future(self._post(model, body, client, out))
             started = time.monotonic()
             while not task.done():
                 await asyncio.wait({task}, timeout=self.cfg.poll_interval_s)
@@ -185,9 +186,9 @@ class HuggingFaceBackend(HostedBackend):
                     raise Timeout(f"{self.name} {model} did not answer within {self.cfg.timeout_s:g}s")
                 elapsed = time.monotonic() - started
                 ctx.progress(0.05 + 0.85 * elapsed / (elapsed + 60), f"{self.name}: generating with {model}")
-            loading = task.result()
+            loading, request_id = task.result()
             if loading is None:
-                return
+                return request_id
             wait = min(loading, self.cfg.max_load_wait_s - waited, max(0.0, deadline - time.monotonic()))
             if wait <= 0:
                 raise _NextModel(
@@ -200,33 +201,25 @@ class HuggingFaceBackend(HostedBackend):
             await self._sleep(ctx, wait)
             waited += wait
 
-    async def _post(self, model: str, body: dict[str, Any], client: httpx.AsyncClient, out: Path) -> float | None:
-        """One call. Writes the video to ``out`` and returns None, or returns the loading wait in seconds."""
+    async def _post(
+        self, model: str, body: dict[str, Any], client: ProviderClient, out: Path
+    ) -> tuple[float | None, str]:
+        """One call: (None, request id) with the video written to ``out``, or (seconds to wait for loading, "")."""
         url = f"{self.base_url}/models/{model}"
         headers = {**self.headers(), "Accept": "video/mp4, application/octet-stream"}
         timeout = httpx.Timeout(self.cfg.timeout_s, connect=10.0)
-        try:
+        with map_transport_errors(self.name, f"during the call to {model}"):
             async with client.stream("POST", url, json=body, headers=headers, timeout=timeout) as response:
                 if response.status_code >= 400 or "json" in response.headers.get("content-type", ""):
                     await response.aread()
-                    return self._error(model, response)
-                with atomic_path(out) as tmp:
-                    await self._save(response, tmp)
-                    if not probe(tmp).has_video:
-                        raise GenerationFailed(f"{self.name} {model} answered a file with no video", billable=True)
-            return None
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            raise ProviderError(f"{self.name} unreachable", retryable=True, submitted=False) from None
-        except httpx.TransportError as exc:
-            raise ProviderError(
-                f"{self.name} connection lost during the call to {model}: {type(exc).__name__}",
-                retryable=True,
-                submitted=None,
-            ) from None
+                    return self._error(model, response), ""
+                await self._save(response, out)
+                return None, response.headers.get("x-request-id") or f"hf-{uuid.uuid4().hex[:12]}"
 
-    async def _save(self, response: httpx.Response, tmp: Path) -> None:
+    async def _save(self, response: httpx.Response, out: Path) -> None:
         size = 0
-        with tmp.open("wb") as fh:
+        fh = await in_file_thread(out.open, "wb")
+        with fh:
             async for chunk in response.aiter_bytes(1 << 20):
                 size += len(chunk)
                 if size > self.cfg.max_output_bytes:
@@ -237,18 +230,14 @@ class HuggingFaceBackend(HostedBackend):
                 fh.write(chunk)
 
     def _error(self, model: str, response: httpx.Response) -> float:
+        """The loading wait of a 503 "currently loading"; else the error (``_NextModel`` where another may serve)."""
         status = response.status_code
-        try:
-            data = response.json()
-        except ValueError:
-            data = {"error": response.text[:300]}
-        text = str(data.get("error") if isinstance(data, dict) else data)[:300]
+        text = error_text(response)
         if status == 503 and "loading" in text.lower():
-            return float(data.get("estimated_time") or 10.0)
-        if status in (401, 403):
-            raise AuthError(f"{self.name} refused the token ({status}: {text}); check HF_TOKEN")
-        if status == 429:
-            raise RateLimited(f"{self.name} rate limit: {text}", retry_after=retry_after_seconds(response))
+            try:
+                return float(response.json().get("estimated_time") or 10.0)
+            except (ValueError, AttributeError, TypeError):
+                return 10.0
         if status == 404:
             raise _NextModel(
                 "is not available",
@@ -263,9 +252,8 @@ class HuggingFaceBackend(HostedBackend):
                     f"{self.name} {model} error {status}: {text}", retryable=True, status=status, submitted=True
                 ),
             )
-        if status < 400:
-            raise GenerationFailed(f"{self.name} {model} answered JSON instead of a video: {text}")
-        raise InvalidRequest({"provider": f"{self.name} {model} rejected the request ({status}): {text}"})
+        raise_for_status(response, who=f"{self.name} {model}", secret_env="HF_TOKEN")
+        raise GenerationFailed(f"{self.name} {model} answered JSON instead of a video: {text}")
 
 
 def _b64(data: bytes) -> str:

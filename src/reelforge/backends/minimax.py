@@ -12,9 +12,6 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-import httpx
-from pydantic import SecretStr
-
 from ..errors import (
     AuthError,
     BackendUnavailable,
@@ -26,8 +23,9 @@ from ..errors import (
     ReelforgeError,
 )
 from ..types import ModelSpec, VideoRequest
-from .base import BackendConfig, Plan
+from .base import BackendConfig, Plan, ProviderJob
 from .hosted import HostedBackend, HostedConfig, PollResult, scrub_secret
+from .http import ProviderClient
 from .prices import find_rule
 from .validate import ratio_value, size_for
 
@@ -111,7 +109,6 @@ def base_error(data: dict[str, Any], where: str) -> ReelforgeError | None:
 
 
 class MinimaxConfig(HostedConfig):
-    api_key: SecretStr | None = None  # type: ignore[assignment]
     group_id: str | None = None  # older accounts pass GroupId to /v1/files/retrieve
     poll_interval_s: float = 10.0
 
@@ -158,11 +155,11 @@ class MinimaxBackend(HostedBackend):
         plan.warnings.append(f"resolution {plan.resolution} snapped to {tier} ({why})")
         plan.resolution = tier
 
-    def estimate_cost(self, plan: Plan) -> float:
-        """Per video, keyed by resolution and duration (``"768p_6s"``) or one flat price."""
+    def estimate_cost(self, plan: Plan) -> float | None:
+        """Per video, keyed by resolution and duration (``"768p_6s"``) or one flat price; None without a rule."""
         rule = find_rule(self.name, plan.model)
         if rule is None:
-            return 0.0
+            return None
         price = rule.get("usd_per_video", 0.0)
         if isinstance(price, dict):
             key = f"{plan.resolution}_{round(plan.duration_s)}s"
@@ -187,20 +184,20 @@ class MinimaxBackend(HostedBackend):
         body.update(plan.extra)  # prompt_optimizer, fast_pretreatment, aigc_watermark, callback_url
         return body
 
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         data = (await self.call(client, "POST", "/v1/video_generation", json=self.body(plan))).json()
         if (error := self._error(data, "submit")) is not None:
             raise error
         if not data.get("task_id"):
             raise GenerationFailed(f"minimax accepted the request but returned no task_id: {str(data)[:200]}")
-        return str(data["task_id"])
+        return self.job(str(data["task_id"]))
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        data = (await self.call(client, "GET", "/v1/query/video_generation", params={"task_id": job_id})).json()
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        data = (await self.call(client, "GET", "/v1/query/video_generation", params={"task_id": job.id})).json()
         status: Any = _STATUS.get(str(data.get("status")), "running")
         error = self._error(data, "task")
         if status == "failed" or (error is not None and isinstance(error, ContentRejected)):
-            error = error or GenerationFailed(f"minimax task {job_id} failed; try again", stage="generation")
+            error = error or GenerationFailed(f"minimax task {job.id} failed; try again", stage="generation")
             return PollResult(status="failed", error=error, billable=False, raw=data)
         if error is not None:
             raise error  # rate limit, auth: the template retries what is transient
@@ -209,7 +206,7 @@ class MinimaxBackend(HostedBackend):
             result.output_urls = [await self._download_url(str(data.get("file_id") or ""), client)]
         return result
 
-    async def _download_url(self, file_id: str, client: httpx.AsyncClient) -> str:
+    async def _download_url(self, file_id: str, client: ProviderClient) -> str:
         if not file_id:
             raise GenerationFailed("minimax reported success without a file_id", billable=True)
         params = {"file_id": file_id}

@@ -47,10 +47,11 @@ def _pick(value: Any, plan: Plan) -> float:
     raise ValueError(f"bad price value {value!r}")
 
 
-def estimate(backend: str, plan: Plan) -> float:
+def estimate(backend: str, plan: Plan) -> float | None:
+    """USD for ``plan`` by its rule; None when no rule prices this backend and model (cost unknown)."""
     rule = find_rule(backend, plan.model)
     if rule is None:
-        return 0.0
+        return None
     unit = rule.get("unit", "free")
     seconds = plan.duration_s
     if unit == "free":
@@ -75,7 +76,7 @@ def estimate(backend: str, plan: Plan) -> float:
 def describe_rule(backend: str, model: str) -> str:
     rule = find_rule(backend, model)
     if rule is None:
-        return "unknown (no price rule)"
+        return "unknown (no price rule): the cost cannot be estimated"
     unit = rule.get("unit", "free")
     if unit == "free":
         return "free (local compute)"
@@ -91,3 +92,6 @@ def describe_rule(backend: str, model: str) -> str:
         parts.append(f"x{rule['audio_multiplier']:g} with audio")
     dated = f" (as of {rule['date']})" if "date" in rule else ""
     return "; ".join(parts) + dated
+
+
+__all__ = ["describe_rule", "estimate", "find_rule", "load_prices"]

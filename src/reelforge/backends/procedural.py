@@ -19,9 +19,9 @@ from pydantic import Field
 
 from ..errors import InvalidRequest
 from ..media import atomic_path, run_ffmpeg
+from ..media.fonts import find_font
 from ..types import ModelSpec, VideoRequest
 from .base import Backend, BackendConfig, Plan, RunContext, RunOutput
-from .procedural_fonts import find_font
 from .procedural_graph import i2v_argv, still_size, t2v_argv
 from .procedural_scenes import Scene, choose_scene, ken_burns
 
@@ -62,6 +62,12 @@ class ProceduralBackend(Backend):
     def models(self) -> list[ModelSpec]:
         return [SPEC]
 
+    def estimate_cost(self, plan: Plan) -> float:
+        return 0.0  # local compute
+
+    def price_rule(self, model: str | None = None) -> str:
+        return "free (local compute)"
+
     def validate(self, request: VideoRequest) -> Plan:
         problems: dict[str, str] = {}
         for field in ("image", "last_frame", "video", "audio"):
@@ -80,7 +86,6 @@ class ProceduralBackend(Backend):
         ctx.cancel.raise_if_cancelled("render")
         seed = plan.seed if plan.seed is not None else secrets.randbelow(2**31)
         warnings: list[str] = []
-        extra: dict[str, object] = {"seed": seed}
         stdin: bytes | None = None
         preset, crf = self.config.preset, self.config.crf
         size = (plan.width, plan.height, plan.fps, plan.num_frames)
@@ -91,7 +96,6 @@ class ProceduralBackend(Backend):
             still = still_size(plan.width, plan.height)
             stdin = await asyncio.to_thread(_prepare_still, plan.image.read_bytes, still)
             kb = ken_burns(seed)
-            extra["motion"] = kb.name
             build = lambda out: i2v_argv(kb, still, *size, out, preset=preset, crf=crf)  # noqa: E731
         else:
             scene = choose_scene(plan.prompt or "", seed, plan.duration_s)
@@ -99,9 +103,6 @@ class ProceduralBackend(Backend):
             missing = [w for w, f in zip(scene.words, fonts, strict=True) if f is None]
             if missing:
                 warnings.append(f"no font can draw {', '.join(missing)}: rendered without those words")
-            extra.update(
-                motion=scene.motion, gradient=scene.gradient, words=[w for w in scene.words if w not in missing]
-            )
             build = lambda out: t2v_argv(scene, fonts, *size, out, preset=preset, crf=crf)  # noqa: E731
         with atomic_path(ctx.out_path) as tmp:
             ctx.progress(0.0, "rendering")
@@ -113,7 +114,7 @@ class ProceduralBackend(Backend):
                 on_progress=lambda f: ctx.progress(f, "rendering"),
             )
         ctx.progress(1.0, "rendered")
-        return RunOutput(provider_job_id=None, actual_usd=0.0, billable=False, warnings=warnings, extra=extra)
+        return RunOutput(actual_usd=0.0, billable=False, warnings=warnings, seed=seed)
 
 
 def _fonts_for(scene: Scene) -> list[Path | None]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -20,9 +21,10 @@ from pydantic import Field
 from ..errors import ContentRejected, GenerationFailed, ProviderError, RateLimited
 from ..types import ModelSpec
 from .adapters import ModelEntry, hailuo, talking_head, upscale, wan
-from .base import Plan
+from .base import Plan, ProviderJob, RunContext
 from .catalog import CatalogBackend
 from .hosted import HostedConfig, PollResult
+from .http import ProviderClient
 
 _STATUS = {
     "starting": "queued",
@@ -40,7 +42,6 @@ _WAN = {"480p": (832, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 
 
 class ReplicateConfig(HostedConfig):
-    api_token: str | None = None
     prefer_wait_s: int = Field(default=0, ge=0, le=60)  # 0: answer at once; 1-60: "Prefer: wait=N"
 
 
@@ -147,18 +148,10 @@ class ReplicateBackend(CatalogBackend):
         "last_frame": "last_frame_image",
     }
 
-    def __init__(self, config: Any = None) -> None:
-        super().__init__(config)
-        self._early: dict[str, dict[str, Any]] = {}  # finished predictions already seen in the submit answer
-
-    @property
-    def secret(self) -> str | None:
-        return super().secret or getattr(self.config, "api_key", None)
-
     def catalog(self) -> dict[str, ModelEntry]:
         return CATALOG
 
-    async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
             return await super().call(client, method, url, **kwargs)
         except RateLimited as exc:
@@ -167,7 +160,19 @@ class ReplicateBackend(CatalogBackend):
                 exc.details["retry_after"] = exc.retry_after
             raise
 
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def start(
+        self, plan: Plan, client: ProviderClient, ctx: RunContext, part: Path
+    ) -> tuple[ProviderJob, PollResult | None]:
+        """With ``Prefer: wait`` the submit's answer may hold the finished prediction: used without a poll."""
+        data = await self._create(plan, client)
+        job = self.job(str(data["id"]))
+        finished = _STATUS.get(str(data.get("status"))) in ("succeeded", "failed", "cancelled")
+        return job, self._result(job, data) if finished else None
+
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
+        return self.job(str((await self._create(plan, client))["id"]))
+
+    async def _create(self, plan: Plan, client: ProviderClient) -> dict[str, Any]:
         body: dict[str, Any] = {"input": await self.build_body(plan, client)}
         model, _, version = plan.model.partition(":")
         path = f"/v1/models/{model.strip('/')}/predictions"
@@ -179,17 +184,14 @@ class ReplicateBackend(CatalogBackend):
             client, "POST", path, json=body, headers=headers, timeout=httpx.Timeout(60.0 + wait, connect=10.0)
         )
         data = response.json()
-        job_id = str(data.get("id") or "")
-        if not job_id:
+        if not data.get("id"):
             raise ProviderError(f"{self.name} created a prediction but returned no id", submitted=True)
-        if _STATUS.get(str(data.get("status"))) in ("succeeded", "failed", "cancelled"):
-            self._early[job_id] = data
-        return job_id
+        return data
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        data = self._early.pop(job_id, None)
-        if data is None:
-            data = (await self.call(client, "GET", f"/v1/predictions/{job_id}")).json()
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        return self._result(job, (await self.call(client, "GET", f"/v1/predictions/{job.id}")).json())
+
+    def _result(self, job: ProviderJob, data: dict[str, Any]) -> PollResult:
         status = _STATUS.get(str(data.get("status", "")).lower(), "running")
         result = PollResult(status=status, raw=data)  # type: ignore[arg-type]
         percents = _PERCENT_RE.findall(str(data.get("logs") or "")[-2000:])
@@ -203,12 +205,12 @@ class ReplicateBackend(CatalogBackend):
             result.billable = False
             if CONTENT_RE.search(reason):
                 result.error = ContentRejected(
-                    f"{self.name} prediction {job_id} was flagged: {reason}",
+                    f"{self.name} prediction {job.id} was flagged: {reason}",
                     stage="input" if "input" in reason.lower() else "output",
                 )
             else:
-                result.error = GenerationFailed(f"{self.name} prediction {job_id} failed: {reason}")
+                result.error = GenerationFailed(f"{self.name} prediction {job.id} failed: {reason}")
         return result
 
-    async def cancel(self, job_id: str, client: httpx.AsyncClient) -> None:
-        await self.call(client, "POST", f"/v1/predictions/{job_id}/cancel")
+    async def cancel(self, job: ProviderJob, client: ProviderClient) -> None:
+        await self.call(client, "POST", f"/v1/predictions/{job.id}/cancel")

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import httpx
-from pydantic import SecretStr
-
 from ..errors import ContentRejected, GenerationFailed, InvalidRequest, ReelforgeError
 from ..media.inputs import MediaRef
 from ..types import ModelSpec, VideoRequest
-from .base import BackendConfig, Plan
+from .base import BackendConfig, Plan, ProviderJob
 from .hosted import HostedBackend, HostedConfig, PollResult
+from .http import ProviderClient
 
 RUNWAY_VERSION = "2024-11-06"
 _GEN4_RATIOS = {
@@ -87,7 +85,6 @@ MODELS: tuple[ModelSpec, ...] = (
 
 
 class RunwayConfig(HostedConfig):
-    api_key: SecretStr | None = None  # type: ignore[assignment]
     api_version: str = RUNWAY_VERSION
 
 
@@ -163,16 +160,16 @@ class RunwayBackend(HostedBackend):
         body.update({k: v for k, v in plan.extra.items() if k != "generate_audio"})  # e.g. contentModeration
         return body
 
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         path = "/v1/image_to_video" if plan.image is not None else "/v1/text_to_video"
         response = await self.call(client, "POST", path, json=self.body(plan))
         task_id = response.json().get("id")
         if not task_id:
             raise GenerationFailed(f"runway accepted the request but returned no task id: {response.text[:200]}")
-        return str(task_id)
+        return self.job(str(task_id))
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        data = (await self.call(client, "GET", f"/v1/tasks/{job_id}")).json()
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        data = (await self.call(client, "GET", f"/v1/tasks/{job.id}")).json()
         raw_status = str(data.get("status", "")).upper()
         status: Any = _STATUS.get(raw_status, "running")  # unknown new states: keep polling, the loop is bounded
         progress = data.get("progress")
@@ -180,12 +177,12 @@ class RunwayBackend(HostedBackend):
         if status == "succeeded":
             result.output_urls = [u for u in data.get("output") or [] if isinstance(u, str)]
         elif status == "failed":
-            result.error = failure_error(job_id, data)
+            result.error = failure_error(job.id, data)
             result.billable = bool(getattr(result.error, "billable", False))
         return result
 
-    async def cancel(self, job_id: str, client: httpx.AsyncClient) -> None:
-        await self.call(client, "DELETE", f"/v1/tasks/{job_id}")
+    async def cancel(self, job: ProviderJob, client: ProviderClient) -> None:
+        await self.call(client, "DELETE", f"/v1/tasks/{job.id}")
 
 
 def failure_error(job_id: str, data: dict[str, Any]) -> ReelforgeError:

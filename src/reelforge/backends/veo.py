@@ -10,13 +10,12 @@ The shared parsing here serves ``vertex.py`` too.
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
-from pydantic import SecretStr
 
 from ..errors import (
     AuthError,
@@ -27,11 +26,12 @@ from ..errors import (
     RateLimited,
     ReelforgeError,
 )
+from ..http_errors import map_transport_errors, raise_for_status
 from ..media.inputs import MediaRef
 from ..types import ModelSpec, VideoRequest
-from .base import BackendConfig, Plan
+from .base import BackendConfig, Plan, ProviderJob
 from .hosted import HostedBackend, HostedConfig, PollResult
-from .http import raise_for_status
+from .http import ProviderClient
 
 _SAFETY_WORDS = ("responsible ai", "usage guidelines", "safety", "sensitive", "prohibited", "violate")
 
@@ -110,7 +110,6 @@ def operation_result(data: dict[str, Any], who: str) -> PollResult:
 
 
 class VeoConfig(HostedConfig):
-    api_key: SecretStr | None = None  # type: ignore[assignment]
     poll_interval_s: float = 10.0  # Google's docs poll every 10 s
 
 
@@ -129,7 +128,7 @@ class VeoBackend(HostedBackend):
     def headers(self) -> dict[str, str]:
         return {"x-goog-api-key": self.secret or ""}
 
-    async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
             return await super().call(client, method, url, **kwargs)
         except InvalidRequest as exc:  # bad keys and refused prompts come back as 400 INVALID_ARGUMENT
@@ -172,22 +171,19 @@ class VeoBackend(HostedBackend):
             plan.resolution, plan.width, plan.height = "720p", plan.width * 2 // 3, plan.height * 2 // 3
 
     # -- the provider's part ---------------------------------------------------------------------------
-    async def image_json(self, ref: MediaRef, client: httpx.AsyncClient) -> dict[str, Any]:
+    async def image_json(self, ref: MediaRef, client: ProviderClient) -> dict[str, Any]:
         data = await self.input_bytes(ref, client)
         return {"inlineData": {"mimeType": ref.mime or "image/png", "data": base64.b64encode(data).decode()}}
 
-    async def input_bytes(self, ref: MediaRef, client: httpx.AsyncClient) -> bytes:
+    async def input_bytes(self, ref: MediaRef, client: ProviderClient) -> bytes:
         """Google takes image bytes inline: a URL input is downloaded first (not billable, retried by caller)."""
         if ref.url is None:
-            return ref.read_bytes()
+            return await asyncio.to_thread(ref.read_bytes)
         try:
-            response = await client.get(ref.url)
-        except httpx.TransportError as exc:  # nothing was submitted yet: safe to retry
-            raise ProviderError(
-                f"{self.name} could not fetch the input {ref.field} ({type(exc).__name__})",
-                retryable=True,
-                submitted=False,
-            ) from None
+            with map_transport_errors(f"{self.name} input {ref.field}", "while fetching it"):
+                response = await client.call("GET", ref.url)
+        except ProviderError as exc:  # nothing was submitted to the provider yet: safe to retry
+            raise ProviderError(exc.message, retryable=True, submitted=False) from None
         raise_for_status(response, who=f"{self.name} input {ref.field}")
         return response.content
 
@@ -208,7 +204,7 @@ class VeoBackend(HostedBackend):
         params.update({k: v for k, v in plan.extra.items() if k != "generate_audio"})  # personGeneration, ...
         return params
 
-    async def body(self, plan: Plan, client: httpx.AsyncClient) -> dict[str, Any]:
+    async def body(self, plan: Plan, client: ProviderClient) -> dict[str, Any]:
         instance: dict[str, Any] = {"prompt": plan.prompt or ""}
         if plan.image is not None:
             instance["image"] = await self.image_json(plan.image, client)
@@ -216,47 +212,19 @@ class VeoBackend(HostedBackend):
             instance["lastFrame"] = await self.image_json(plan.last_frame, client)
         return {"instances": [instance], "parameters": self.parameters(plan)}
 
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         body = await self.body(plan, client)
         response = await self.call(client, "POST", f"/models/{plan.model}:predictLongRunning", json=body)
         name = response.json().get("name")
         if not name:
             raise GenerationFailed(f"{self.name} accepted the request but returned no operation name")
-        return str(name)
+        return self.job(str(name))
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        data = (await self.call(client, "GET", f"/{job_id}")).json()
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        data = (await self.call(client, "GET", f"/{job.id}")).json()
         return operation_result(data, self.name)
 
-    def download_headers(self, url: str) -> dict[str, str]:
+    def download_headers(self, job: ProviderJob, url: str) -> dict[str, str]:
         same = urlsplit(url).netloc == urlsplit(self.base_url).netloc
-        return self.headers() if same else {}  # the key goes to Google's API host only, never to a redirect
-
-    async def fetch(self, result: PollResult, client: httpx.AsyncClient, dest: Path) -> None:
-        """Follow redirects by hand so the API key is sent to the API host only."""
-        if result.output_bytes is not None or not result.output_urls:
-            return await super().fetch(result, client, dest)
-        url = result.output_urls[0]
-        for _ in range(6):
-            request = client.build_request("GET", url, headers=self.download_headers(url))
-            response = await client.send(request, stream=True, follow_redirects=False)
-            try:
-                if response.is_redirect:
-                    url = urljoin(url, response.headers["location"])
-                    continue
-                if response.status_code in (403, 404, 410):
-                    raise ProviderError(
-                        f"{self.name} download URL expired or gone ({response.status_code})",
-                        retryable=True,
-                        status=response.status_code,
-                    )
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise_for_status(response, who=f"{self.name} download")
-                with dest.open("wb") as fh:
-                    async for chunk in response.aiter_bytes(1 << 20):
-                        fh.write(chunk)
-                return None
-            finally:
-                await response.aclose()
-        raise ProviderError(f"{self.name} download redirected too many times", retryable=True)
+        return self.headers() if same else {}  # the key goes to Google's API host only (the client never
+        # sends it on to a redirect's storage host)

@@ -23,8 +23,9 @@ import httpx
 from ..errors import AuthError, GenerationFailed, ProviderError
 from ..media.inputs import MediaRef
 from ..types import ModelSpec
-from .base import BackendConfig, Plan
+from .base import BackendConfig, Plan, ProviderJob
 from .hosted import HostedConfig, PollResult
+from .http import ProviderClient
 from .veo import VEO3, VeoBackend, operation_result, veo_spec
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -58,7 +59,7 @@ def _from_file(path: Path) -> tuple[Any, str | None]:
 class VertexConfig(HostedConfig):
     project: str | None = None  # else GOOGLE_CLOUD_PROJECT, else the credentials file's project_id
     location: str = "us-central1"
-    credentials: str | None = None  # a google-auth JSON file; None: Application Default Credentials
+    credentials: str | None = None  # a google-auth JSON file's path; None: Application Default Credentials
     storage_uri: str | None = None  # gs://bucket/prefix for outputs; None: bytes in the operation
     storage_base_url: str = "https://storage.googleapis.com"
     poll_interval_s: float = 10.0
@@ -159,7 +160,7 @@ class VertexBackend(VeoBackend):
                 "file in backends.vertex.credentials or GOOGLE_APPLICATION_CREDENTIALS"
             ) from None
 
-    async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
         token = await self.access_token()
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
         return await super().call(client, method, url, headers=headers, **kwargs)
@@ -171,7 +172,7 @@ class VertexBackend(VeoBackend):
     def model_path(self, model: str) -> str:
         return f"/projects/{self.project}/locations/{self.cfg.location}/publishers/google/models/{model}"
 
-    async def image_json(self, ref: MediaRef, client: httpx.AsyncClient) -> dict[str, Any]:
+    async def image_json(self, ref: MediaRef, client: ProviderClient) -> dict[str, Any]:
         data = await self.input_bytes(ref, client)
         return {"bytesBase64Encoded": base64.b64encode(data).decode(), "mimeType": ref.mime or "image/png"}
 
@@ -181,19 +182,19 @@ class VertexBackend(VeoBackend):
             params["storageUri"] = self.cfg.storage_uri
         return params
 
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         await self.access_token()  # loads the credentials (and so the project) before building the path
         body = await self.body(plan, client)
         response = await self.call(client, "POST", f"{self.model_path(plan.model)}:predictLongRunning", json=body)
         name = response.json().get("name")
         if not name:
             raise GenerationFailed("vertex accepted the request but returned no operation name")
-        return str(name)
+        return self.job(str(name))
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        model_path = "/" + job_id.split("/operations/")[0]
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        model_path = "/" + job.id.split("/operations/")[0]
         response = await self.call(
-            client, "POST", f"{model_path}:fetchPredictOperation", json={"operationName": job_id}
+            client, "POST", f"{model_path}:fetchPredictOperation", json={"operationName": job.id}
         )
         result = operation_result(response.json(), self.name)
         result.output_urls = [self.gcs_url(u) if u.startswith("gs://") else u for u in result.output_urls]
@@ -203,5 +204,5 @@ class VertexBackend(VeoBackend):
         bucket, _, obj = uri[len("gs://") :].partition("/")
         return f"{self.cfg.storage_base_url.rstrip('/')}/storage/v1/b/{bucket}/o/{quote(obj, safe='')}?alt=media"
 
-    def download_headers(self, url: str) -> dict[str, str]:
+    def download_headers(self, job: ProviderJob, url: str) -> dict[str, str]:
         return self.headers() if url.startswith(self.cfg.storage_base_url.rstrip("/")) else {}

@@ -8,19 +8,19 @@ endpoint: a cancelled run stops polling and the task runs to its end at the prov
 
 from __future__ import annotations
 
+import asyncio
 import re
 from functools import partial
 from typing import Any, ClassVar
-
-import httpx
 
 from ..errors import AuthError, ContentRejected, GenerationFailed, InvalidRequest, ProviderError, RateLimited
 from ..media.inputs import MediaRef
 from ..types import ModelSpec
 from .adapters import ModelEntry, hunyuan, ltx, talking_head, upscale, wan
-from .base import Plan
+from .base import Plan, ProviderJob
 from .catalog import CatalogBackend
 from .hosted import PollResult
+from .http import ProviderClient
 
 _STATUS = {
     "created": "queued",
@@ -185,7 +185,7 @@ class WavespeedBackend(CatalogBackend):
     def catalog(self) -> dict[str, ModelEntry]:
         return CATALOG
 
-    async def encode_media(self, ref: MediaRef, client: httpx.AsyncClient) -> str:
+    async def encode_media(self, ref: MediaRef, client: ProviderClient) -> str:
         if ref.url:
             return ref.url
         name = ref.path.name if ref.path else f"{ref.field}.bin"
@@ -193,7 +193,7 @@ class WavespeedBackend(CatalogBackend):
             client,
             "POST",
             "/api/v3/upload",
-            files={"file": (name, ref.read_bytes(), ref.mime or "application/octet-stream")},
+            files={"file": (name, await asyncio.to_thread(ref.read_bytes), ref.mime or "application/octet-stream")},
         )
         data = _check_envelope(response.json(), self.name, self.secret_env[0])
         url = data.get("url") or data.get("download_url")
@@ -201,28 +201,28 @@ class WavespeedBackend(CatalogBackend):
             raise ProviderError(f"{self.name} upload of {ref.field} returned no URL", retryable=True)
         return str(url)
 
-    async def submit(self, plan: Plan, client: httpx.AsyncClient) -> str:
+    async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         body = await self.build_body(plan, client)
         response = await self.call(client, "POST", f"/api/v3/{plan.model.strip('/')}", json=body)
         data = _check_envelope(response.json(), self.name, self.secret_env[0])
         job_id = data.get("id")
         if not job_id:
             raise ProviderError(f"{self.name} accepted the task but returned no id", retryable=False, submitted=True)
-        return str(job_id)
+        return self.job(str(job_id))
 
-    async def poll(self, job_id: str, client: httpx.AsyncClient) -> PollResult:
-        response = await self.call(client, "GET", f"/api/v3/predictions/{job_id}/result")
+    async def poll(self, job: ProviderJob, client: ProviderClient) -> PollResult:
+        response = await self.call(client, "GET", f"/api/v3/predictions/{job.id}/result")
         data = _check_envelope(response.json(), self.name, self.secret_env[0])
         status = _STATUS.get(str(data.get("status", "")).lower(), "running")
         outputs = [str(u) for u in data.get("outputs") or [] if u]
         result = PollResult(status=status, output_urls=outputs, raw=data)  # type: ignore[arg-type]
         if status == "failed":
-            result.error = self._failure(job_id, str(data.get("error") or "no reason given"))
+            result.error = self._failure(job.id, str(data.get("error") or "no reason given"))
             result.billable = False
         if status == "succeeded" and any(data.get("has_nsfw_contents") or []):
             result.status = "failed"
             result.error = ContentRejected(
-                f"{self.name} task {job_id}: the output was flagged by the safety checker; change the prompt or inputs",
+                f"{self.name} task {job.id}: the output was flagged by the safety checker; change the prompt or inputs",
                 stage="output",
             )
         return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,8 @@ import transformers  # noqa: F401
 
 from reelforge.backends.diffusers import DiffusersBackend
 from reelforge.backends.local.cache import PipelineCache
-from reelforge.backends.local.executor import InProcessExecutor
-from reelforge.backends.local.tiny import save_tiny
+from reelforge.backends.local.executor import GenerationJob, GenerationOutput, InProcessExecutor
+from tests.backends.local.tiny import save_tiny
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +43,27 @@ def shared_executor() -> Iterator[InProcessExecutor]:
     executor.cache.clear()
 
 
+class RecordingExecutor:
+    """The shared executor, keeping what its last run reported (device, memory, steps, pipeline, cached)."""
+
+    def __init__(self, inner: InProcessExecutor) -> None:
+        self.inner = inner
+        self.info: dict[str, Any] = {}
+
+    async def generate(self, job: GenerationJob, **kwargs: Any) -> GenerationOutput:
+        out = await self.inner.generate(job, **kwargs)
+        self.info = dict(out.info)
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 def make_backend(model: Path | str, executor: InProcessExecutor, **config: object) -> DiffusersBackend:
     cfg = {"device": "cpu", "model": str(model), "num_inference_steps": 2, "preset": "ultrafast", **config}
-    return DiffusersBackend(cfg, executor=executor)
+    return DiffusersBackend(cfg, executor=RecordingExecutor(executor))  # type: ignore[arg-type]
+
+
+def last_info(backend: DiffusersBackend) -> dict[str, Any]:
+    """What the executor reported about the backend's last run."""
+    return backend.executor.info  # type: ignore[attr-defined,no-any-return]

@@ -14,7 +14,7 @@ from reelforge.backends.local.executor import InProcessExecutor
 from reelforge.media import probe
 from reelforge.types import VideoRequest
 
-from .conftest import make_backend
+from .conftest import last_info, make_backend
 
 CASES = [  # family, request size, frames asked, frames expected, fps expected
     ("wan", "16x16", 6, 5, 16.0),
@@ -44,8 +44,12 @@ async def test_generates_h264_at_the_model_rules(
     assert info.num_frames == frames == plan.num_frames
     assert info.fps == fps
     assert info.video_codec == "h264" and info.pix_fmt == "yuv420p" and not info.has_audio
-    assert output.billable is False and output.actual_usd == 0.0 and output.extra["seed"] == 5
-    assert output.extra["device"] == "cpu" and output.extra["memory"] == "none" and output.extra["steps"] == 2
+    assert output.billable is False and output.actual_usd == 0.0 and output.seed == 5
+    assert (
+        last_info(backend)["device"] == "cpu"
+        and last_info(backend)["memory"] == "none"
+        and last_info(backend)["steps"] == 2
+    )
     if asked != frames:
         assert any("snapped" in w for w in plan.warnings)
     assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]  # no temp files left beside it
@@ -65,8 +69,8 @@ async def test_ltx_image_to_video_starts_from_the_image(
         VideoRequest(prompt="a cat", image=tmp_path / "first.png", resolution="64x32", num_frames=9, seed=1)
     )
     assert plan.operation == "image-to-video"
-    output = await backend.run(plan, RunContext(out_path=tmp_path / "i2v.mp4"))
-    assert output.extra["pipeline"] == "LTXImageToVideoPipeline"
+    await backend.run(plan, RunContext(out_path=tmp_path / "i2v.mp4"))
+    assert last_info(backend)["pipeline"] == "LTXImageToVideoPipeline"
     info = probe(tmp_path / "i2v.mp4", count_frames=True)
     assert (info.width, info.height, info.num_frames) == (64, 32, 9)
 
@@ -87,8 +91,8 @@ async def test_ltx_first_and_last_frame(
             seed=1,
         )
     )
-    output = await backend.run(plan, RunContext(out_path=tmp_path / "flf.mp4"))
-    assert output.extra["pipeline"] == "LTXConditionPipeline"
+    await backend.run(plan, RunContext(out_path=tmp_path / "flf.mp4"))
+    assert last_info(backend)["pipeline"] == "LTXConditionPipeline"
     assert _frames(tmp_path / "flf.mp4").shape == (9, 32, 64, 3)
 
 
@@ -106,7 +110,7 @@ async def test_unknown_extra_is_reported_and_steps_come_from_extra(
         )
     )
     output = await backend.run(plan, RunContext(out_path=tmp_path / "x.mp4"))
-    assert output.extra["steps"] == 1
+    assert last_info(backend)["steps"] == 1
     assert any("extra.motion_bucket_id ignored: WanPipeline does not take it" in w for w in output.warnings)
     assert any("extra.height ignored" in w for w in output.warnings)
     assert probe(tmp_path / "x.mp4").height == 32

@@ -14,7 +14,7 @@ from reelforge.backends.local.executor import InProcessExecutor
 from reelforge.errors import Cancelled
 from reelforge.types import CancelToken, VideoRequest
 
-from .conftest import make_backend
+from .conftest import last_info, make_backend
 
 
 def _frames(path: Path) -> np.ndarray:
@@ -47,7 +47,7 @@ async def test_without_a_seed_one_is_drawn_and_reported(
     plan = backend.validate(VideoRequest(prompt="a car", resolution="32x32", num_frames=9))
     assert plan.seed is None
     output = await backend.run(plan, RunContext(out_path=tmp_path / "x.mp4"))
-    assert isinstance(output.extra["seed"], int)
+    assert isinstance(output.seed, int)
 
 
 async def test_progress_reports_each_step_in_order(
@@ -85,8 +85,8 @@ async def test_cancel_between_steps_frees_the_run_and_leaves_no_file(
     assert "step 4 of 4" not in " ".join(seen)  # it stopped before the last step
     assert list(tmp_path.iterdir()) == []
     assert not shared_executor.last_latents_alive()  # the latents were released, not kept by a traceback
-    again = await backend.run(plan, RunContext(out_path=tmp_path / "after.mp4"))  # the cached pipeline still works
-    assert again.extra["cached"] is True
+    await backend.run(plan, RunContext(out_path=tmp_path / "after.mp4"))  # the cached pipeline still works
+    assert last_info(backend)["cached"] is True
 
 
 async def test_cancelled_before_start_does_nothing(

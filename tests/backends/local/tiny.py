@@ -5,7 +5,7 @@ very small configs: a T5 encoder with d_model 32 and a word-level tokenizer buil
 and run through the backend exactly as a downloaded model does, on CPU, in well under a second per
 step, so tests and the CPU benchmark need no weights. The frames they make are noise.
 
-    python -m reelforge.backends.local.tiny wan ./tiny-wan
+    python -m tests.backends.local.tiny wan ./tiny-wan
 """
 
 from __future__ import annotations
@@ -223,5 +223,5 @@ def save_tiny(family: str, folder: str | Path, seed: int = 0) -> Path:
 
 if __name__ == "__main__":  # pragma: no cover - a convenience for trying the backend without weights
     if len(sys.argv) != 3 or sys.argv[1] not in BUILDERS:
-        sys.exit(f"usage: python -m reelforge.backends.local.tiny {{{'|'.join(BUILDERS)}}} FOLDER")
+        sys.exit(f"usage: python -m tests.backends.local.tiny {{{'|'.join(BUILDERS)}}} FOLDER")
     print(save_tiny(sys.argv[1], sys.argv[2]))
