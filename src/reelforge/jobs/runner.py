@@ -1,8 +1,8 @@
 """Runs one job inside a worker: claims it, calls the engine or the studio, stores progress and the outcome.
 
 A video job is one call of ``agenerate`` with the job id as idempotency key: when a worker died after the
-provider task was submitted, the engine polls that task again instead of paying for a new one. A short
-uses the job id as its run id, so a re-run skips every stage the studio already checkpointed.
+provider task was submitted, the engine polls that task again instead of paying for a new one. A short keeps
+its checkpoints in a folder of its own (``data_dir/jobs/<job id>``), so a re-run skips every finished stage.
 """
 
 from __future__ import annotations
@@ -69,12 +69,18 @@ _VIDEO_FIELDS = {
 }
 
 
+def work_dir_of(config: Config, job_id: str) -> Path:
+    """The folder a short job keeps its checkpoints in: a rerun after a crash skips its finished stages."""
+    return Path(config.data_dir) / "jobs" / job_id
+
+
 async def run_short(job: Job, config: Config, reporter: Reporter, cancel: CancelToken) -> dict[str, Any]:
     from ..shorts.api import amake_short
     from ..shorts.request import ShortRequest
 
-    request = ShortRequest.model_validate({**job.request, "run_id": job.id})
-    result = await amake_short(request, config=config, on_progress=reporter, cancel=cancel)
+    request = ShortRequest.model_validate(job.request)
+    work_dir = work_dir_of(config, job.id)
+    result = await amake_short(request, config=config, work_dir=work_dir, on_progress=reporter, cancel=cancel)
     data = result.model_dump(
         mode="json", include={"path", "width", "height", "fps", "duration_s", "narration_s", "resumed", "warnings"}
     )
@@ -152,4 +158,4 @@ class JobRunner:
         return status
 
 
-__all__ = ["HANDLERS", "Handler", "JobRunner", "error_of", "remove_part_files", "run_short", "run_video"]
+__all__ = ["HANDLERS", "Handler", "JobRunner", "error_of", "remove_part_files", "run_short", "run_video", "work_dir_of"]
