@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ..media import ProbeResult, atomic_path, atomic_write_text, probe, run_ffmpeg
+from ..media.fonts import link_fonts
 from ..types import CancelToken, ProgressCallback, report
 from . import audio
 from .assemble import Plan, build, build_chunked
 from .captions import write_captions
-from .encode import choose_encoder
-from ..media.fonts import link_fonts
-from .inputs import GenerateFn, prepare
+from .encode import Encoder, choose_encoder
+from .inputs import GenerateFn, Prepared, prepare
 from .result import RenderResult
 from .sidecar import SidecarExtra, write_sidecar
 from .timeline import Timeline
@@ -69,21 +69,9 @@ async def render_timeline(
                 warnings.append("audio is silent; loudness normalisation skipped")
         report(on_progress, 0.08, "rendering")
         t2 = time.perf_counter()
-        with atomic_path(out) as tmp:
-            kw = {"captions": caps.ass, "fontsdir": fontsdir, "loudness": loud, "workdir": workdir}
-            if len(timeline.scenes) > SINGLE_PROCESS_MAX_SCENES and hasattr(os, "mkfifo"):
-                fifo = workdir / "frames.yuv"
-                os.mkfifo(fifo)
-                plan = build_chunked(timeline, prepared, encoder, tmp, fifo=fifo, group_size=GROUP_SCENES, **kw)
-            else:
-                fifo = None
-                plan = build(timeline, prepared, encoder, tmp, **kw)
-            warnings += plan.warnings
-
-            def progress(f: float) -> None:
-                report(on_progress, 0.08 + 0.88 * f, "rendering")
-
-            await _run(plan, fifo, timeline.duration_s, progress, cancel)
+        kw = {"captions": caps.ass, "fontsdir": fontsdir, "loudness": loud, "workdir": workdir}
+        plan = await _encode(timeline, prepared, encoder, out, kw, on_progress, cancel)
+        warnings += plan.warnings
         timings["encode_s"] = time.perf_counter() - t2
         report(on_progress, 0.97, "finishing")
         result = await _finish(timeline, out, caps, encoder.name, warnings, timings, t0)
@@ -92,6 +80,33 @@ async def render_timeline(
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def _encode(
+    timeline: Timeline,
+    prepared: Prepared,
+    encoder: Encoder,
+    out: Path,
+    kw: dict[str, Any],
+    on_progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> Plan:
+    """The one ffmpeg run into ``out`` (placed atomically); long timelines are composed in groups of scenes
+    that feed the encoder through a FIFO."""
+    with atomic_path(out) as tmp:
+        if len(timeline.scenes) > SINGLE_PROCESS_MAX_SCENES and hasattr(os, "mkfifo"):
+            fifo: Path | None = kw["workdir"] / "frames.yuv"
+            os.mkfifo(fifo)
+            plan = build_chunked(timeline, prepared, encoder, tmp, fifo=fifo, group_size=GROUP_SCENES, **kw)
+        else:
+            fifo = None
+            plan = build(timeline, prepared, encoder, tmp, **kw)
+
+        def progress(f: float) -> None:
+            report(on_progress, 0.08 + 0.88 * f, "rendering")
+
+        await _run(plan, fifo, timeline.duration_s, progress, cancel)
+    return plan
 
 
 async def _finish(
