@@ -44,6 +44,7 @@ def test_frame_counts_snap_to_whole_frames() -> None:
     assert frame_count(2.0, 30) == 60
     assert frame_count(1.0, "30000/1001") == 30
     assert frame_count(60.0, 30000 / 1001) == 1798  # 1798.2
+    assert frame_count(3.48, 12.5) == 44  # 43.5 as written, not as its binary expansion (43.4999...)
     assert frame_count(0.01, 24) == 0
     assert frame_count(-1.0, 24) == 0
 

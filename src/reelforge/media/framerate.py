@@ -47,8 +47,12 @@ def rate_str(fps: FrameRate) -> str:
 
 
 def frame_count(seconds: float, fps: FrameRate) -> int:
-    """Whole frames in ``seconds`` at ``fps`` (nearest, never negative)."""
-    return max(0, round(Fraction(seconds) * frame_rate(fps)))
+    """Whole frames in ``seconds`` at ``fps`` (nearest, never negative).
+
+    Counted in floating point, as the request validation counts them, so a duration written in decimals
+    (3.48 s at 12.5 fps: 43.5 frames) rounds the way it reads, not by its binary expansion.
+    """
+    return max(0, round(seconds * float(frame_rate(fps))))
 
 
 __all__ = ["FrameRate", "frame_count", "frame_rate", "rate_str"]
