@@ -70,6 +70,34 @@ def error_text(response: httpx.Response) -> str:
     return str(body)[:300]
 
 
+def raise_for_code(
+    status: int,
+    text: str,
+    *,
+    who: str,
+    secret_env: str | None = None,
+    auth_hint: str | None = None,
+    retry_after: float | None = None,
+    refused: frozenset[int] = REFUSED,
+) -> None:
+    """Raise the error-tree exception for an HTTP-like status ``status`` (400 and up) with the provider's ``text``.
+
+    Also for providers that put an HTTP-like code inside a 200 answer's body (e.g. WaveSpeed's envelope).
+    """
+    if status < 400:
+        return
+    if status in (401, 403):
+        hint = auth_hint or (f"check {secret_env}" if secret_env else "")
+        raise AuthError(f"{who} refused the credentials ({status}: {text})" + (f"; {hint}" if hint else ""))
+    if status == 429:
+        raise RateLimited(f"{who} rate limit: {text}", retry_after=retry_after)
+    if status in refused:
+        raise InvalidRequest({"provider": f"{who} rejected the request ({status}): {text}"})
+    raise ProviderError(
+        f"{who} error {status}: {text}", retryable=status >= 500 or status == 408, status=status, submitted=True
+    )
+
+
 def raise_for_status(
     response: httpx.Response,
     *,
@@ -86,35 +114,38 @@ def raise_for_status(
     status = response.status_code
     if status < 400:
         return
-    text = error_text(response)
-    if status in (401, 403):
-        hint = auth_hint or (f"check {secret_env}" if secret_env else "")
-        raise AuthError(f"{who} refused the credentials ({status}: {text})" + (f"; {hint}" if hint else ""))
-    if status == 429:
-        raise RateLimited(f"{who} rate limit: {text}", retry_after=retry_after_seconds(response))
-    if status in refused:
-        raise InvalidRequest({"provider": f"{who} rejected the request ({status}): {text}"})
-    raise ProviderError(
-        f"{who} error {status}: {text}", retryable=status >= 500 or status == 408, status=status, submitted=True
+    retry_after = retry_after_seconds(response) if status == 429 else None
+    raise_for_code(
+        status,
+        error_text(response),
+        who=who,
+        secret_env=secret_env,
+        auth_hint=auth_hint,
+        retry_after=retry_after,
+        refused=refused,
     )
+
+
+def transport_error(exc: httpx.TransportError, who: str, doing: str = "") -> ProviderError:
+    """httpx's transport exception as a ``ProviderError`` whose ``submitted`` says whether it may have arrived.
+
+    False for a connection never made (refused, connect timeout, no pool slot), None for one lost after
+    sending: a paid call must then not be sent again blindly.
+    """
+    what = f" {doing}" if doing else ""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.UnsupportedProtocol):
+        return ProviderError(f"cannot reach {who}{what}: {name}", retryable=True, submitted=False)
+    return ProviderError(f"{who} connection lost{what}: {name}", retryable=True, submitted=None)
 
 
 @contextlib.contextmanager
 def map_transport_errors(who: str, doing: str = "") -> Iterator[None]:
-    """Translate httpx's transport exceptions raised inside the block into ``ProviderError``.
-
-    ``submitted`` says whether the request may have arrived: False for a connection never made, None for
-    one lost after sending (a paid call must then not be sent again blindly).
-    """
-    what = f" {doing}" if doing else ""
+    """Translate httpx's transport exceptions raised inside the block with ``transport_error``."""
     try:
         yield
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol) as exc:
-        raise ProviderError(f"{who} unreachable{what}: {type(exc).__name__}", retryable=True, submitted=False) from None
     except httpx.TransportError as exc:
-        raise ProviderError(
-            f"{who} connection lost{what}: {type(exc).__name__}", retryable=True, submitted=None
-        ) from None
+        raise transport_error(exc, who, doing) from None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -122,4 +153,13 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, RateLimited) or (isinstance(exc, ProviderError) and exc.retryable)
 
 
-__all__ = ["REFUSED", "error_text", "is_transient", "map_transport_errors", "raise_for_status", "retry_after_seconds"]
+__all__ = [
+    "REFUSED",
+    "error_text",
+    "is_transient",
+    "map_transport_errors",
+    "raise_for_code",
+    "raise_for_status",
+    "retry_after_seconds",
+    "transport_error",
+]

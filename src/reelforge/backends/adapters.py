@@ -54,6 +54,31 @@ def _seconds(plan: Plan, as_str: bool) -> int | str:
     return str(n) if as_str else n
 
 
+def wan25_spec(
+    name: str,
+    operation: str,
+    *,
+    sd_width: int = 832,
+    aspect_ratios: tuple[str, ...] = ("16:9", "9:16"),
+    prompt_required: bool = True,
+) -> ModelSpec:
+    """Alibaba Wan 2.5 as every host serves it: 5 or 10 s at 24 fps, 480p/720p/1080p, sound generated.
+
+    Hosts differ only in the model's id, the 480p width (``sd_width``), the aspect ratios they pass on
+    (``()``: any, image-to-video follows the image), and whether image-to-video needs a prompt.
+    """
+    return ModelSpec(
+        name,
+        (operation,),
+        durations=(5, 10),
+        fps=(24,),
+        resolutions={"480p": (sd_width, 480), "720p": (1280, 720), "1080p": (1920, 1080)},
+        aspect_ratios=aspect_ratios,
+        prompt_required=prompt_required,
+        audio_output=True,
+    )
+
+
 async def wan(
     plan: Plan,
     encode: MediaEncoder,
@@ -238,4 +263,5 @@ __all__ = [
     "talking_head",
     "upscale",
     "wan",
+    "wan25_spec",
 ]

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from ..errors import ContentRejected, GenerationFailed, InvalidRequest, ProviderError, ReelforgeError
 from ..http_errors import map_transport_errors, raise_for_status
 from ..types import ModelSpec
-from .adapters import ModelEntry, hailuo, kling, talking_head, upscale, wan
+from .adapters import ModelEntry, hailuo, kling, talking_head, upscale, wan, wan25_spec
 from .base import Plan, ProviderJob
 from .catalog import CatalogBackend
 from .hosted import HostedConfig, PollResult
@@ -36,7 +36,7 @@ _STATUS = {
     "CANCELLED": "cancelled",
     "CANCELED": "cancelled",
 }
-_WAN = {"480p": (848, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
+_WAN_T2V = ("16:9", "9:16", "1:1")
 _URL_KEYS = ("status_url", "response_url", "cancel_url")
 _INPUT_FIELDS = ("prompt", "negative_prompt", "image_url", "audio_url", "video_url", "input")
 
@@ -45,26 +45,11 @@ def _catalog() -> dict[str, ModelEntry]:
     wan_fal = partial(wan, audio="audio_url", size="tier", duration_str=True)
     entries = [
         ModelEntry(
-            ModelSpec(
-                "fal-ai/wan-25-preview/text-to-video",
-                ("text-to-video",),
-                durations=(5, 10),
-                fps=(24,),
-                resolutions=_WAN,
-                aspect_ratios=("16:9", "9:16", "1:1"),
-                audio_output=True,
-            ),
+            wan25_spec("fal-ai/wan-25-preview/text-to-video", "text-to-video", sd_width=848, aspect_ratios=_WAN_T2V),
             partial(wan_fal, image=None),
         ),
         ModelEntry(
-            ModelSpec(
-                "fal-ai/wan-25-preview/image-to-video",
-                ("image-to-video",),
-                durations=(5, 10),
-                fps=(24,),
-                resolutions=_WAN,
-                audio_output=True,
-            ),
+            wan25_spec("fal-ai/wan-25-preview/image-to-video", "image-to-video", sd_width=848, aspect_ratios=()),
             partial(wan_fal, image="image_url"),
         ),
         ModelEntry(

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from ..errors import ContentRejected, GenerationFailed, ProviderError, RateLimited
 from ..types import ModelSpec
-from .adapters import ModelEntry, hailuo, talking_head, upscale, wan
+from .adapters import ModelEntry, hailuo, talking_head, upscale, wan, wan25_spec
 from .base import Plan, ProviderJob, RunContext
 from .catalog import CatalogBackend
 from .hosted import HostedConfig, PollResult
@@ -38,7 +38,6 @@ _STATUS = {
 _THROTTLE_RE = re.compile(r"available in (\d+(?:\.\d+)?) second", re.I)
 _PERCENT_RE = re.compile(r"(\d{1,3})%")
 CONTENT_RE = re.compile(r"E005|nsfw|flagged as sensitive|safety|content polic", re.I)
-_WAN = {"480p": (832, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 
 
 class ReplicateConfig(HostedConfig):
@@ -47,29 +46,8 @@ class ReplicateConfig(HostedConfig):
 
 def _catalog() -> dict[str, ModelEntry]:
     entries = [
-        ModelEntry(
-            ModelSpec(
-                "wan-video/wan-2.5-t2v",
-                ("text-to-video",),
-                durations=(5, 10),
-                fps=(24,),
-                resolutions=_WAN,
-                aspect_ratios=("16:9", "9:16"),
-                audio_output=True,
-            ),
-            partial(wan, image=None),
-        ),
-        ModelEntry(
-            ModelSpec(
-                "wan-video/wan-2.5-i2v",
-                ("image-to-video",),
-                durations=(5, 10),
-                fps=(24,),
-                resolutions=_WAN,
-                audio_output=True,
-            ),
-            partial(wan, size="tier"),
-        ),
+        ModelEntry(wan25_spec("wan-video/wan-2.5-t2v", "text-to-video"), partial(wan, image=None)),
+        ModelEntry(wan25_spec("wan-video/wan-2.5-i2v", "image-to-video", aspect_ratios=()), partial(wan, size="tier")),
         ModelEntry(
             ModelSpec(
                 "minimax/hailuo-02",

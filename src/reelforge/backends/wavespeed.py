@@ -13,10 +13,11 @@ import re
 from functools import partial
 from typing import Any, ClassVar
 
-from ..errors import AuthError, ContentRejected, GenerationFailed, InvalidRequest, ProviderError, RateLimited
+from ..errors import ContentRejected, GenerationFailed, ProviderError
+from ..http_errors import raise_for_code
 from ..media.inputs import MediaRef
 from ..types import ModelSpec
-from .adapters import ModelEntry, hunyuan, ltx, talking_head, upscale, wan
+from .adapters import ModelEntry, hunyuan, ltx, talking_head, upscale, wan, wan25_spec
 from .base import Plan, ProviderJob
 from .catalog import CatalogBackend
 from .hosted import PollResult
@@ -32,37 +33,17 @@ _STATUS = {
     "cancelled": "cancelled",
 }
 CONTENT_RE = re.compile(r"nsfw|sensitive|content (?:policy|moderation)|safety|inappropriate|violat", re.I)
+_REFUSED = frozenset(range(400, 500)) - {401, 403, 408, 429}  # any other 4xx code in the envelope: refused
 INPUT_RE = re.compile(r"prompt|input|image|audio", re.I)
 
-_WAN = {"480p": (832, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 _LTX = {"1080p": (1920, 1080), "1440p": (2560, 1440), "2160p": (3840, 2160)}
 
 
 def _catalog() -> dict[str, ModelEntry]:
     entries = [
+        ModelEntry(wan25_spec("alibaba/wan-2.5/text-to-video", "text-to-video"), partial(wan, image=None)),
         ModelEntry(
-            ModelSpec(
-                "alibaba/wan-2.5/text-to-video",
-                ("text-to-video",),
-                durations=(5, 10),
-                fps=(24,),
-                resolutions=_WAN,
-                aspect_ratios=("16:9", "9:16"),
-                audio_output=True,
-            ),
-            partial(wan, image=None),
-        ),
-        ModelEntry(
-            ModelSpec(
-                "alibaba/wan-2.5/image-to-video",
-                ("image-to-video",),
-                durations=(5, 10),
-                fps=(24,),
-                resolutions=_WAN,
-                aspect_ratios=("16:9", "9:16"),
-                audio_output=True,
-                prompt_required=False,
-            ),
+            wan25_spec("alibaba/wan-2.5/image-to-video", "image-to-video", prompt_required=False),
             partial(wan, size="tier"),
         ),
         ModelEntry(
@@ -162,17 +143,13 @@ def _check_envelope(body: Any, who: str, env: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ProviderError(f"{who} returned an unexpected answer", retryable=True, submitted=True)
     code = body.get("code", 200)
-    message = str(body.get("message") or body.get("error") or "")[:300]
     if code in (200, 0, None):
         data = body.get("data")
         return data if isinstance(data, dict) else {}
-    if code in (401, 403):
-        raise AuthError(f"{who} refused the credentials ({code}: {message}); check {env}")
-    if code == 429:
-        raise RateLimited(f"{who} rate limit: {message}")
-    if isinstance(code, int) and 400 <= code < 500:
-        raise InvalidRequest({"provider": f"{who} rejected the request ({code}): {message}"})
-    raise ProviderError(f"{who} error {code}: {message}", retryable=True, submitted=True)
+    message = str(body.get("message") or body.get("error") or "")[:300]
+    status = code if isinstance(code, int) and 400 <= code < 600 else 500
+    raise_for_code(status, message, who=who, secret_env=env, refused=_REFUSED)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class WavespeedBackend(CatalogBackend):

@@ -9,13 +9,14 @@ from reelforge.backends.local.cache import CacheEntry, PipelineCache
 from reelforge.backends.local.executor import InProcessExecutor
 from reelforge.types import VideoRequest
 
-from .conftest import make_backend
+from .conftest import last_info, make_backend
 
 
 async def _run(model: Path, executor: InProcessExecutor, out: Path) -> dict[str, object]:
     backend = make_backend(model, executor, num_inference_steps=1)
     plan = backend.validate(VideoRequest(prompt="a dog", resolution="32x32", num_frames=9, seed=3))
-    return (await backend.run(plan, RunContext(out_path=out))).extra
+    await backend.run(plan, RunContext(out_path=out))
+    return last_info(backend)
 
 
 async def test_second_request_reuses_the_loaded_pipeline(tiny_models: dict[str, Path], tmp_path: Path) -> None:

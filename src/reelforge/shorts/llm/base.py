@@ -8,7 +8,8 @@ from typing import Any, ClassVar, Protocol
 
 import httpx
 
-from ...errors import AuthError, GenerationFailed, ProviderError, RateLimited
+from ... import http_errors
+from ...errors import GenerationFailed, ProviderError
 
 Message = dict[str, str]
 
@@ -47,36 +48,21 @@ class ChatServer:
 
 
 def raise_for_status(provider: str, response: httpx.Response) -> None:
-    """Translate an HTTP failure into the error tree with a message that says how to fix it."""
-    if response.status_code < 400:
-        return
-    body = response.text[:300]
-    if response.status_code in (401, 403):
-        raise AuthError(f"{provider} refused the API key ({response.status_code}): check shorts.llm.api_key")
+    """Translate an HTTP failure into the error tree (the shared mapping) with the studio's hints."""
     if response.status_code == 404:
         raise ProviderError(
-            f"{provider}: not found ({body}); check shorts.llm.model and base_url", status=404, submitted=True
+            f"{provider}: not found ({response.text[:300]}); check shorts.llm.model and base_url",
+            status=404,
+            submitted=True,
         )
-    if response.status_code == 429:
-        retry = response.headers.get("retry-after")
-        raise RateLimited(
-            f"{provider} rate limited the request",
-            retry_after=float(retry) if retry and retry.replace(".", "", 1).isdigit() else None,
-        )
-    raise ProviderError(
-        f"{provider} returned HTTP {response.status_code}: {body}",
-        retryable=response.status_code >= 500,
-        status=response.status_code,
-        submitted=True,
-    )
+    http_errors.raise_for_status(response, who=provider, auth_hint="check shorts.llm.api_key", refused=frozenset())
 
 
 def transport_error(provider: str, base_url: str, exc: httpx.HTTPError) -> ProviderError:
-    return ProviderError(
-        f"cannot reach {provider} at {base_url}: {exc.__class__.__name__} {exc}; is it running?",
-        retryable=True,
-        submitted=False,
-    )
+    """A transport failure through the shared mapping, naming the server to check."""
+    if isinstance(exc, httpx.TransportError):
+        return http_errors.transport_error(exc, f"{provider} at {base_url}")
+    return ProviderError(f"{provider} at {base_url} failed: {type(exc).__name__}", retryable=True, submitted=None)
 
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.M)

@@ -7,38 +7,28 @@ from pathlib import Path
 
 import httpx
 
+from ... import http_errors
 from ...errors import AuthError, ProviderError, RateLimited
 from ...media import atomic_path
 
 
 async def get_json(client: httpx.AsyncClient, provider: str, url: str, **kwargs: object) -> dict:
-    """GET JSON; one polite retry after a short Retry-After; errors from the one tree."""
+    """GET JSON; one polite retry after a short Retry-After; errors from the one tree (the shared mapping)."""
     for attempt in range(2):
         try:
             response = await client.get(url, **kwargs)  # type: ignore[arg-type]
-        except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"cannot reach {provider}: {exc.__class__.__name__}", retryable=True, submitted=False
-            ) from None
+        except httpx.TransportError as exc:
+            raise http_errors.transport_error(exc, provider) from None
         if response.status_code == 429:
-            retry = response.headers.get("retry-after", "")
-            wait = float(retry) if retry.replace(".", "", 1).isdigit() else None
+            wait = http_errors.retry_after_seconds(response)
             if attempt == 0 and wait is not None and wait <= 5:
                 await asyncio.sleep(wait)
                 continue
-            raise RateLimited(f"{provider} rate limit reached", retry_after=wait)
+        hint = f"check shorts.visuals.{provider.lower()}_api_key"
         key_refused = response.status_code == 400 and "key" in response.text.lower()  # Pixabay says 400
         if response.status_code in (401, 403) or key_refused:
-            raise AuthError(
-                f"{provider} refused the API key ({response.status_code}); check "
-                f"shorts.visuals.{provider.lower()}_api_key"
-            )
-        if response.status_code >= 400:
-            raise ProviderError(
-                f"{provider} search failed with HTTP {response.status_code}",
-                retryable=response.status_code >= 500,
-                status=response.status_code,
-            )
+            raise AuthError(f"{provider} refused the API key ({response.status_code}); {hint}")
+        http_errors.raise_for_status(response, who=f"{provider} search", refused=frozenset())
         try:
             return response.json()
         except ValueError:
@@ -51,13 +41,14 @@ async def download(client: httpx.AsyncClient, provider: str, url: str, target: P
     if target.is_file() and target.stat().st_size > 0:
         return target
     try:
-        async with client.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code >= 400:
-                raise ProviderError(f"{provider} download failed with HTTP {response.status_code}", retryable=True)
-            with atomic_path(target) as tmp, tmp.open("wb") as fh:
-                async for chunk in response.aiter_bytes(1 << 16):
-                    fh.write(chunk)
-    except httpx.HTTPError as exc:
+        with http_errors.map_transport_errors(provider, "during a download"):
+            async with client.stream("GET", url, follow_redirects=True) as response:
+                if response.status_code >= 400:
+                    raise ProviderError(f"{provider} download failed with HTTP {response.status_code}", retryable=True)
+                with atomic_path(target) as tmp, tmp.open("wb") as fh:
+                    async for chunk in response.aiter_bytes(1 << 16):
+                        fh.write(chunk)
+    except httpx.HTTPError as exc:  # too many redirects, a body that does not decode
         raise ProviderError(f"{provider} download failed: {exc.__class__.__name__}", retryable=True) from None
     return target
 
