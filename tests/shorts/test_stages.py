@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import os
@@ -12,6 +13,7 @@ import pytest
 
 from reelforge.errors import Cancelled
 from reelforge.media import atomic as atomic_mod
+from reelforge.shorts import pipeline as pipeline_mod
 from reelforge.shorts.pipeline import run_short
 from reelforge.shorts.request import ShortRequest
 from reelforge.shorts.stages import STAGES
@@ -111,3 +113,41 @@ async def test_the_sidecar_is_written_once_with_the_studio_sections(
     assert [s["text"] for s in side["script"]["scenes"]] == [s.text for s in result.scenes]
     assert side["script"]["scenes"][0]["search_terms"] and side["request"]["script_text"] == TEXT
     assert side["ffmpeg_args"] and side["result"]["width"] == result.width
+
+
+class HangingLLM:
+    """An LLM that never answers; records that it was asked and whether its call was dropped."""
+
+    name, model = "hanging", "none"
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+        self.dropped = False
+
+    async def chat(self, messages: list[Any], *, json_mode: bool = False) -> str:
+        self.asked.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            self.dropped = True
+            raise
+        return "{}"
+
+
+async def test_cancel_reaches_an_llm_call_that_takes_no_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    llm = HangingLLM()
+    monkeypatch.setattr(pipeline_mod, "create_llm", lambda config: llm)
+    cancel = CancelToken()
+
+    async def cancel_when_asked() -> None:
+        await llm.asked.wait()
+        cancel.cancel()
+
+    canceller = asyncio.create_task(cancel_when_asked())
+    run = run_short(
+        ShortRequest(topic="volcanoes"), fast_config(), data_dir=tmp_path, render=RecordingRender(), cancel=cancel
+    )
+    with pytest.raises(Cancelled) as err:
+        await asyncio.wait_for(run, 60)
+    await canceller
+    assert err.value.stage == "script" and llm.dropped

@@ -44,7 +44,7 @@ def _llm_key(state: RunState) -> dict[str, Any]:
 async def _read_script(state: RunState, ctx: StageContext, wpm: float) -> Script:
     request, cfg = state.request, state.config
     if request.topic:
-        return await write_script(
+        written = write_script(
             ctx.llm,
             request.topic,
             language=request.language,
@@ -52,6 +52,7 @@ async def _read_script(state: RunState, ctx: StageContext, wpm: float) -> Script
             words_per_minute=wpm,
             prompt=cfg.llm.prompt,
         )
+        return await ctx.cancellable(written)
     if request.script is not None:
         return await asyncio.to_thread(load_script, Path(request.script).expanduser(), language=request.language)
     return parse_script(request.script_text or "", language=request.language)
@@ -81,7 +82,7 @@ async def plan_stage(state: RunState, ctx: StageContext) -> None:
         script = plan_from_text(state.need_script())
         if ctx.llm is not None:
             try:
-                script = await plan_with_llm(ctx.llm, state.need_script())
+                script = await ctx.cancellable(plan_with_llm(ctx.llm, state.need_script()))
             except Cancelled:
                 raise
             except ReelforgeError as exc:
@@ -106,7 +107,7 @@ async def narration_stage(state: RunState, ctx: StageContext) -> None:
         wav = ctx.work_dir / "narration.wav"
         if request.voiceover is not None:
             voiceover = Path(request.voiceover).expanduser()
-            narration = await use_voiceover(state.need_script(), voiceover, wav, request.language)
+            narration = await ctx.cancellable(use_voiceover(state.need_script(), voiceover, wav, request.language))
         else:
             assert ctx.tts is not None, "a TTS engine is made when there is no voiceover"
             narration = await narrate(
@@ -178,7 +179,7 @@ async def metadata_stage(state: RunState, ctx: StageContext) -> None:
         metadata = meta.from_script(script, narration)
         if ctx.llm is not None:
             try:
-                metadata = await meta.from_llm(ctx.llm, script, narration)
+                metadata = await ctx.cancellable(meta.from_llm(ctx.llm, script, narration))
             except Cancelled:
                 raise
             except ReelforgeError as exc:

@@ -27,6 +27,7 @@ from .visuals.generate import GenerateFn
 T = TypeVar("T")
 #: the renderer: ``render_timeline``'s signature (tests stand in a recording fake)
 Renderer = Callable[..., Awaitable[RenderResult]]
+WATCH_S = 3600.0  # how long one wait for cancellation lasts before it is renewed
 
 
 @dataclass
@@ -108,6 +109,25 @@ class StageContext:
 
     def check_cancel(self) -> None:
         self.cancel.raise_if_cancelled(self.stage)
+
+    async def cancellable(self, work: Awaitable[T]) -> T:
+        """Await ``work`` (an LLM call, say, that takes no token), dropping it as soon as the run is
+        cancelled: raises ``Cancelled`` naming this stage."""
+        task = asyncio.ensure_future(work)
+        try:
+            while not task.done() and not self.cancel.cancelled:
+                watch = asyncio.ensure_future(self.cancel.wait(WATCH_S))
+                try:
+                    await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    watch.cancel()
+        finally:  # cancelled by the token, or this coroutine itself was cancelled: the work goes too
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if task.cancelled():
+            self.check_cancel()
+        return task.result()
 
     async def restore(self, state: RunState, key: str, parse: Callable[[Any], T | None]) -> T | None:
         """This stage's checkpoint when made from the same inputs, parsed; ``parse`` may refuse it (None),
