@@ -175,6 +175,17 @@ def build(
     )
 
 
+def _producer(
+    timeline: Timeline, prepared: Prepared, warnings: list[str], span: tuple[int, int], fifo: Path, script: Path
+) -> list[str]:
+    """The argv of one composing process: scenes ``span`` as raw yuv420p frames written to ``fifo``."""
+    g = Graph()
+    video = _video(g, timeline, prepared, warnings, *span)
+    g.add(video, YUV, "vout")
+    graph = _graph_args(g, script.parent, script.name)
+    return [*g.input_args(), *graph, "-map", "[vout]", "-f", "rawvideo", "-pix_fmt", "yuv420p", str(fifo)]
+
+
 def build_chunked(
     timeline: Timeline,
     prepared: Prepared,
@@ -193,38 +204,14 @@ def build_chunked(
     group however long the timeline; nothing is encoded twice.
     """
     warnings: list[str] = []
-    producers = []
-    for k, (a, b) in enumerate(groups(timeline, group_size)):
-        g = Graph()
-        video = _video(g, timeline, prepared, warnings, a, b)
-        g.add(video, YUV, "vout")
-        producers.append(
-            [
-                *g.input_args(),
-                *_graph_args(g, workdir, f"group{k}"),
-                "-map",
-                "[vout]",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "yuv420p",
-                str(fifo),
-            ]
-        )
+    producers = [
+        _producer(timeline, prepared, warnings, span, fifo, workdir / f"group{k}")
+        for k, span in enumerate(groups(timeline, group_size))
+    ]
     w, h = timeline.output.size
     g = Graph()
-    k = g.input(
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "-video_size",
-        f"{w}x{h}",
-        "-framerate",
-        rate_str(timeline.output.fps),
-        "-i",
-        str(fifo),
-    )
+    raw = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{w}x{h}"]
+    k = g.input(*raw, "-framerate", rate_str(timeline.output.fps), "-i", str(fifo))
     argv = _output(
         g,
         f"{k}:v",
