@@ -1,0 +1,54 @@
+"""A short whose worker is SIGKILLed inside the render: ffmpeg dies with it, and the restarted job renders again
+from the studio's checkpoints without synthesizing the narration a second time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reelforge.jobs import JobService
+from reelforge.jobs.runner import work_dir_of
+from reelforge.shorts.demo import STILLS
+
+from .helpers import WorkerProcess, processes_mentioning, register_test_backends, wait_for, write_config
+
+register_test_backends()
+
+SCRIPT = (
+    "Volcanoes are openings in the crust of the earth. Hot magma rises from deep below. "
+    "When the pressure builds, the mountain erupts with ash and lava. Then the lava cools into new rock."
+)
+SHORTS = {
+    "tts": {"engine": "espeak"},
+    "visuals": {"source": "library", "library": str(STILLS)},
+    "music": {"source": "none"},
+    "output": {"resolution": 480},
+}
+
+
+def test_kill_inside_the_render_resumes_without_new_narration(tmp_path: Path, db_url: str) -> None:
+    config, path = write_config(tmp_path, db_url, shorts=SHORTS)
+    with JobService(config) as service:
+        job = service.submit("short", {"script_text": SCRIPT})
+        wav = work_dir_of(config, job.id) / "narration.wav"
+        first = WorkerProcess(path)
+        try:
+            wait_for(
+                lambda: service.get(job.id).stage == "render" and processes_mentioning(str(tmp_path)),
+                what="ffmpeg to render the short",
+            )
+            narrated = wav.stat()
+            first.kill()
+        finally:
+            first.stop()
+        assert not processes_mentioning(str(tmp_path)), "ffmpeg outlived its killed worker"
+        second = WorkerProcess(path)
+        try:
+            done = wait_for(lambda: (j := service.get(job.id)).finished and j, what="the short to finish")
+        finally:
+            second.stop()
+    assert done.status == "succeeded", (done.error, second.output())
+    assert done.runs == 2 and done.result is not None
+    assert "narration" in done.result["resumed"]
+    kept = wav.stat()
+    assert (kept.st_ino, kept.st_mtime_ns) == (narrated.st_ino, narrated.st_mtime_ns)  # not synthesized again
+    assert Path(done.result["path"]).is_file() and done.result["width"] == 480
