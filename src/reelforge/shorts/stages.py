@@ -144,9 +144,9 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
         chosen = {v.scene: v for v in earlier if v.path is None or Path(v.path).is_file()}
         sources, notes = build_sources(cfg.visuals, ctx.generate, ctx.cancel)
 
-        def keep(v: SceneVisual, total: int) -> None:  # a small synchronous write, before the next paid scene
+        async def keep(v: SceneVisual, total: int) -> None:  # saved before the next scene is paid for
             chosen[v.scene] = v
-            ctx.run.save(ctx.stage, state.key, [x.model_dump(mode="json") for x in chosen.values()], complete=False)
+            await ctx.save(state.key, [x.model_dump(mode="json") for x in chosen.values()], complete=False)
             ctx.progress(len(chosen) / total, f"scene {len(chosen)}/{total} ({v.source})")
 
         visuals = await choose_visuals(

@@ -3,7 +3,7 @@ styled colour/typography scene; every fallback is recorded in the result."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from ...errors import AuthError, Cancelled, RateLimited, ReelforgeError
@@ -45,6 +45,35 @@ def build_sources(
     return sources, notes
 
 
+async def _find(
+    need: SceneNeed, sources: list[VisualSource], cache_dir: Path, notes: list[str], disabled: dict[str, str]
+) -> SceneVisual:
+    """The first source's match for one scene, else a styled scene; the reasons for every miss are kept.
+    A source that refuses the key or the rate is ``disabled`` for the scenes after this one."""
+    reasons = list(notes)
+    for source in sources:
+        if source.name in disabled:
+            reasons.append(f"{source.name}: {disabled[source.name]}")
+            continue
+        try:
+            chosen = await source.find(need, cache_dir)
+        except Cancelled:
+            raise
+        except (AuthError, RateLimited) as exc:
+            disabled[source.name] = exc.message
+            reasons.append(f"{source.name}: {exc.message}")
+            continue
+        except ReelforgeError as exc:
+            reasons.append(f"{source.name}: {exc.message}")
+            continue
+        if chosen is not None:
+            if reasons and chosen.source != sources[0].name:
+                chosen = chosen.model_copy(update={"fallback_reason": "; ".join(reasons)})
+            return chosen
+        reasons.append(f"{source.name}: nothing matched {need.terms}")
+    return styled_scene(need, "; ".join(reasons) or "no visuals source configured")
+
+
 async def choose_visuals(
     script: Script,
     durations: list[float],
@@ -54,58 +83,38 @@ async def choose_visuals(
     *,
     notes: list[str] | None = None,
     cancel: CancelToken | None = None,
-    on_chosen: Callable[[SceneVisual, int], None] | None = None,
+    on_chosen: Callable[[SceneVisual, int], Awaitable[None]] | None = None,
     done: dict[int, SceneVisual] | None = None,
 ) -> list[SceneVisual]:
-    """Pick each scene's visual. ``done`` holds scenes already chosen by an earlier (interrupted) run."""
+    """Pick each scene's visual. ``done`` holds scenes already chosen by an earlier (interrupted) run;
+    ``on_chosen(visual, scene_count)`` is awaited after each new choice (the studio checkpoints it there)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
+    done = done or {}
     used: set[str] = set()
     disabled: dict[str, str] = {}
     out: list[SceneVisual] = []
     previous: Path | None = None
-    for i, (scene, duration) in enumerate(zip(script.scenes, durations, strict=True)):
-        if cancel is not None:
-            cancel.raise_if_cancelled("visuals")
-        if done and i in done:
-            chosen = done[i]
-        else:
-            need = SceneNeed(
-                index=i, scene=scene, duration_s=duration, aspect_ratio=aspect_ratio, used=used, previous=previous
-            )
-            reasons = list(notes or [])
-            chosen = None
-            for source in sources:
-                if source.name in disabled:
-                    reasons.append(f"{source.name}: {disabled[source.name]}")
-                    continue
-                try:
-                    chosen = await source.find(need, cache_dir)
-                except Cancelled:
-                    raise
-                except (AuthError, RateLimited) as exc:
-                    disabled[source.name] = exc.message
-                    reasons.append(f"{source.name}: {exc.message}")
-                    continue
-                except ReelforgeError as exc:
-                    reasons.append(f"{source.name}: {exc.message}")
-                    continue
-                if chosen is not None:
-                    break
-                reasons.append(f"{source.name}: nothing matched {need.terms}")
+    try:
+        for i, (scene, duration) in enumerate(zip(script.scenes, durations, strict=True)):
+            if cancel is not None:
+                cancel.raise_if_cancelled("visuals")
+            chosen = done.get(i)
             if chosen is None:
-                chosen = styled_scene(need, "; ".join(reasons) or "no visuals source configured")
-            elif reasons and chosen.source != sources[0].name:
-                chosen = chosen.model_copy(update={"fallback_reason": "; ".join(reasons)})
-        if chosen.path is not None:
-            used.add(str(chosen.path))
-        previous = chosen.path
-        out.append(chosen)
-        if on_chosen and not (done and i in done):
-            on_chosen(chosen, len(script.scenes))
-    for source in sources:
-        close = getattr(source, "aclose", None)
-        if close is not None:
-            await close()
+                need = SceneNeed(
+                    index=i, scene=scene, duration_s=duration, aspect_ratio=aspect_ratio, used=used, previous=previous
+                )
+                chosen = await _find(need, sources, cache_dir, notes or [], disabled)
+                if on_chosen is not None:
+                    await on_chosen(chosen, len(script.scenes))
+            if chosen.path is not None:
+                used.add(str(chosen.path))
+            previous = chosen.path
+            out.append(chosen)
+    finally:
+        for source in sources:
+            close = getattr(source, "aclose", None)
+            if close is not None:
+                await close()
     return out
 
 
