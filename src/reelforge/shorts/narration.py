@@ -90,7 +90,7 @@ async def narrate(
         if on_sentence:
             on_sentence(n + 1, len(jobs))
     audio = np.concatenate(pieces)
-    _write_wav(out, audio, rate)
+    await asyncio.to_thread(_write_wav, out, audio, rate)
     duration = len(audio) / rate
     source = engine.timing_source
     warnings: list[str] = []
@@ -139,7 +139,7 @@ def _write_wav(out: Path, samples: np.ndarray, rate: int) -> None:
 
 async def use_voiceover(script: Script, voiceover: Path, out: Path, language: str) -> Narration:
     """The user's own recording: checked (readable, not silent), converted to WAV, aligned to the script."""
-    info = probe(voiceover)
+    info = await asyncio.to_thread(probe, voiceover)
     if not info.has_audio:
         raise InvalidRequest({"voiceover": f"{voiceover} has no audio stream"})
     samples = await asyncio.to_thread(lambda: decode_audio(voiceover.read_bytes(), 24000, f"voiceover {voiceover}"))
@@ -148,7 +148,7 @@ async def use_voiceover(script: Script, voiceover: Path, out: Path, language: st
     rms = float(np.sqrt(np.mean(np.square(samples))))
     if rms < 1e-3:
         raise InvalidRequest({"voiceover": f"{voiceover} is silent (RMS {20 * np.log10(rms + 1e-12):.0f} dBFS)"})
-    _write_wav(out, samples, 24000)
+    await asyncio.to_thread(_write_wav, out, samples, 24000)
     duration = len(samples) / 24000
     texts = [(i, w) for i, scene in enumerate(script.scenes) for w in scene.text.split()]
     plain = [w for _, w in texts]
