@@ -17,6 +17,7 @@ import yaml
 from reelforge.backends.base import Backend, Plan, RunContext, RunOutput
 from reelforge.config import Config, parse_config
 from reelforge.errors import Cancelled
+from reelforge.jobs import config as _jobs_config  # noqa: F401  (registers the jobs: block)
 from reelforge.types import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InvalidRequest, ReelforgeError
+from ..jobs import config as _jobs_config  # noqa: F401  (registers the jobs: block for every command)
 from .common import emit_json, fail, load_config, state
 
 Opt = typer.Option
@@ -246,8 +247,10 @@ def logs(
             if json_output:
                 sys.stdout.write(json.dumps(e.model_dump(mode="json")) + "\n")
             else:
-                stage = f" {e.stage}" if e.stage else ""
-                sys.stdout.write(f"{e.at:%H:%M:%S} {e.status.value:9s} {e.progress * 100:5.1f}%{stage}: {e.message}\n")
+                text = e.message or ""
+                if e.stage and not text.startswith(e.stage):
+                    text = f"{e.stage}: {text}"
+                sys.stdout.write(f"{e.at:%H:%M:%S} {e.status.value:9s} {e.progress * 100:5.1f}%  {text}\n")
             sys.stdout.flush()
         status = service.get(job_id).status.value
     except ReelforgeError as exc:

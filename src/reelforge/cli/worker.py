@@ -18,12 +18,13 @@ def run_worker(queues: str, concurrency: int | None, name: str | None, *, until_
 
     config = load_config()
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     chosen = [q.strip() for q in queues.split(",") if q.strip()]
     try:
         worker = Worker(config, queues=chosen, concurrency=concurrency, name=name).start()
     except ReelforgeError as exc:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         fail(exc)
     sys.stderr.write(f"worker {worker.executor_id} taking jobs from {', '.join(chosen)}\n")
     try:
@@ -34,6 +35,8 @@ def run_worker(queues: str, concurrency: int | None, name: str | None, *, until_
             worker.run_forever(stop)
     finally:
         worker.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if stop.is_set():
         sys.stderr.write("worker stopped\n")
 
