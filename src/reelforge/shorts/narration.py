@@ -78,13 +78,7 @@ async def narrate(
         pieces.append(_fade(seg.samples.astype(np.float32), rate))
         t += seg.duration_s
         spans[scene][1] = t
-        last_of_scene = n + 1 == len(jobs) or jobs[n + 1][0] != scene
-        pause = TAIL_S if n + 1 == len(jobs) else (scene_pause_s if last_of_scene else sentence_pause_s)
-        wished = script.scenes[scene].duration_s
-        if last_of_scene and wished and wished - (t - spans[scene][0]) > pause:
-            # a scene asked to last longer than its speech holds a longer pause (and its picture)
-            pause = wished - (t - spans[scene][0])
-            spans[scene][1] = t + pause - scene_pause_s
+        pause = _pause_after(script, jobs, n, spans[scene], t, sentence_pause_s, scene_pause_s)
         pieces.append(np.zeros(int(pause * rate), np.float32))
         t += int(pause * rate) / rate
         if on_sentence:
@@ -107,6 +101,27 @@ async def narrate(
         cost_usd=round(cost, 6),
         warnings=warnings,
     )
+
+
+def _pause_after(
+    script: Script,
+    jobs: list[tuple[int, str, list[str]]],
+    n: int,
+    span: list[float],
+    t: float,
+    sentence_pause_s: float,
+    scene_pause_s: float,
+) -> float:
+    """The silence after sentence ``n`` (ending at ``t``): longer at a scene's end. A scene asked to last longer
+    than its speech holds a longer pause (and its picture); its ``span`` then ends inside that pause."""
+    scene = jobs[n][0]
+    last_of_scene = n + 1 == len(jobs) or jobs[n + 1][0] != scene
+    pause = TAIL_S if n + 1 == len(jobs) else (scene_pause_s if last_of_scene else sentence_pause_s)
+    wished = script.scenes[scene].duration_s
+    if last_of_scene and wished and wished - (t - span[0]) > pause:
+        pause = wished - (t - span[0])
+        span[1] = t + pause - scene_pause_s
+    return pause
 
 
 async def _fill_missing(
