@@ -1,8 +1,8 @@
 """Core figures of the generation entry point, printed as a table.
 
-1. Router + ledger overhead per ``agenerate`` over a no-op backend (one that copies a pre-made tiny MP4):
+1. Engine + ledger overhead per ``agenerate`` over a no-op backend (one that copies a pre-made tiny MP4):
    the wall time of ``await reelforge.api.agenerate(...)`` minus the backend's own time, and the same
-   minus the asset store's time (probe, checksum, thumbnail, sidecar, row) to isolate router + ledger.
+   minus the asset store's time (probe, checksum, thumbnail, sidecar, row) to isolate engine + ledger.
 2. Cache-hit latency: the same request with an explicit seed, after a first call stored it.
 3. Procedural render speed at 1280x720, 24 fps, 5 s, as a ratio to a plain ffmpeg ``testsrc2`` encode of
    the same size, length and encoder settings (same preset, CRF, profile), run alternately in this script.
@@ -48,10 +48,13 @@ class NoopBackend(Backend):
     def models(self) -> list[ModelSpec]:
         return [ModelSpec(name="noop", operations=("text-to-video",), any_size=True, max_duration_s=60)]
 
+    def estimate_cost(self, plan: Plan) -> float:
+        return 0.0  # free: it only copies a file
+
     async def run(self, plan: Plan, ctx: RunContext) -> RunOutput:
         t0 = time.perf_counter()
         shutil.copyfile(self.clip, ctx.out_path)
-        out = RunOutput(actual_usd=0.0, billable=False, extra={"seed": plan.seed or 0})
+        out = RunOutput(actual_usd=0.0, billable=False, seed=plan.seed or 0)
         type(self).spent.append(time.perf_counter() - t0)
         return out
 
@@ -81,17 +84,19 @@ async def make_clip(path: Path) -> None:
     )
 
 
-async def bench_router(root: Path, n: int) -> tuple[list[float], list[float], list[float]]:
+async def bench_engine(root: Path, n: int) -> tuple[list[float], list[float], list[float]]:
     from reelforge import api
     from reelforge.config import Config
 
     NoopBackend.clip = root / "tiny.mp4"
     await make_clip(NoopBackend.clip)
     register_backend(NoopBackend.name, NoopBackend)
+    from reelforge.generation import shared_engine
+
     config = Config.from_dict({"data_dir": str(root / "data"), "default_backend": NoopBackend.name})
-    router = api.router_for(config)
+    engine = shared_engine(config)
     stored: list[float] = []
-    timed_add(router.library.assets, stored)
+    timed_add(engine.library.assets, stored)
     total: list[float] = []
     warmup = 5
     for i in range(n + warmup):
@@ -110,8 +115,7 @@ async def bench_router(root: Path, n: int) -> tuple[list[float], list[float], li
         again = await api.agenerate(request, config=config)
         hits.append(time.perf_counter() - t0)
         assert again.cached and again.path == first.path
-    await router.aclose()
-    router.library.close()
+    await engine.aclose()
     return overhead, routing, hits
 
 
@@ -169,14 +173,14 @@ def main() -> None:
     n, rounds = (40, 3) if args.quick else (200, 7)
     with tempfile.TemporaryDirectory(prefix="reelforge-bench-") as tmp:
         root = Path(tmp)
-        overhead, routing, hits = asyncio.run(bench_router(root, n))
+        overhead, routing, hits = asyncio.run(bench_engine(root, n))
         ours, ref = asyncio.run(bench_render(root, rounds))
 
     def ms(values: list[float]) -> tuple[str, str]:
         return f"{statistics.median(values) * 1000:.2f} ms", f"{pct(values, 0.95) * 1000:.2f} ms"
 
     rows = [
-        ("router + ledger overhead per generate", *ms(routing), "< 2 ms", len(routing)),
+        ("engine + ledger overhead per generate", *ms(routing), "< 2 ms", len(routing)),
         ("  same, including the asset store (probe, thumbnail)", *ms(overhead), "-", len(overhead)),
         ("cache-hit latency (same request, explicit seed)", *ms(hits), "< 20 ms", len(hits)),
     ]

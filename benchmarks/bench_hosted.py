@@ -1,8 +1,8 @@
-"""Concurrent hosted generations through the router against a fake WaveSpeed with a fixed task latency.
+"""Concurrent hosted generations through the engine against a fake WaveSpeed with a fixed task latency.
 
     python benchmarks/bench_hosted.py            # 500 jobs, 1 s task latency, 0.2 s poll interval
     python benchmarks/bench_hosted.py --quick    # 50 jobs
-    python benchmarks/bench_hosted.py --direct   # the backend's run() alone, without router/ledger/library
+    python benchmarks/bench_hosted.py --direct   # the backend's run() alone, without engine/ledger/library
     python benchmarks/bench_hosted.py --profile  # also print where the client process spends its time
 
 All generations run in this one process (one event loop, one shared HTTP client) through
@@ -36,9 +36,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from tests.fakes.wavespeed_server import KEY  # noqa: E402
 
-from reelforge.api import agenerate, router_for  # noqa: E402
+from reelforge.api import agenerate  # noqa: E402
 from reelforge.backends import RunContext, create_backend  # noqa: E402
 from reelforge.config import Config  # noqa: E402
+from reelforge.generation import shared_engine  # noqa: E402
 from reelforge.types import VideoRequest  # noqa: E402
 
 
@@ -121,14 +122,12 @@ class Timed:
         return results
 
 
-async def through_router(n: int, cfg: Config, timed: Timed) -> list[Any]:
+async def through_engine(n: int, cfg: Config, timed: Timed) -> list[Any]:
     await agenerate(VideoRequest(prompt="warm-up", resolution="480p"), config=cfg)  # imports, DB schema, client
     results = await timed.run(
         [agenerate(VideoRequest(prompt=f"job {i}", resolution="480p"), config=cfg) for i in range(n)]
     )
-    router = router_for(cfg)
-    await router.aclose()
-    router.library.close()
+    await shared_engine(cfg).aclose()
     return results
 
 
@@ -150,7 +149,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="50 jobs")
     ap.add_argument("--latency", type=float, default=1.0, help="fake task latency, seconds")
     ap.add_argument("--poll-interval", type=float, default=0.2)
-    ap.add_argument("--direct", action="store_true", help="call the backend's run() without the router")
+    ap.add_argument("--direct", action="store_true", help="call the backend's run() without the engine")
     ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the client's event loop")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument(
@@ -188,7 +187,7 @@ def main() -> None:
             # CPU time of the event-loop thread, so time spent preempted on a loaded machine is not counted
             profiler = cProfile.Profile(time.thread_time) if args.profile else None
             timed = Timed(url, profiler)
-            coro = direct(n, cfg, data, timed) if args.direct else through_router(n, cfg, timed)
+            coro = direct(n, cfg, data, timed) if args.direct else through_engine(n, cfg, timed)
             if args.loop == "uvloop":
                 import uvloop
 
@@ -209,7 +208,7 @@ def main() -> None:
     polls = seen["polls"][1:]  # skip the warm-up job
     submits = seen["counts"].get("submit", 0) - 1
     rows = [
-        ("path", "direct backend.run()" if args.direct else "router (api.agenerate + ledger + library)"),
+        ("path", "direct backend.run()" if args.direct else "engine (api.agenerate + ledger + library)"),
         ("client event loop", args.loop),
         ("jobs", f"{n} ({len(failures)} failed)"),
         ("submits seen by the fake", str(submits)),

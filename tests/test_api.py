@@ -15,7 +15,7 @@ def test_one_config_across_event_loops(tmp_path: Path) -> None:
         prompt="a red kite over green hills", duration_s=0.5, resolution="96x64", backend="procedural", fps=8
     )
     first = asyncio.run(rf.agenerate(request, config=config))
-    second = asyncio.run(rf.agenerate(request, config=config))  # a new loop: a new router, no closed client
+    second = asyncio.run(rf.agenerate(request, config=config))  # a new loop: a new engine, no closed client
     assert (first.width, first.height, first.num_frames) == (96, 64, 4)
     assert second.path.exists()
 

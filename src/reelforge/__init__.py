@@ -1,6 +1,6 @@
 """reelforge: one entry point to every video generator, a short-video studio and a job service."""
 
-from .api import agenerate, aresume, estimate, generate
+from .api import aestimate, agenerate, aresume, estimate, generate
 from .backends import config_check as _backend_config_check  # noqa: F401  (registers the backends: check)
 from .errors import (
     AuthError,
@@ -59,6 +59,7 @@ __all__ = [
     "VideoRequest",
     "VideoResult",
     "__version__",
+    "aestimate",
     "agenerate",
     "amake_short",
     "aresume",

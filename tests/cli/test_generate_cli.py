@@ -107,3 +107,19 @@ def test_config_ffmpeg_is_used(cli_config: Path, tmp_path: Path, monkeypatch: py
     finally:
         monkeypatch.delenv("REELFORGE_FFMPEG", raising=False)
         ffmpeg_exe.cache_clear()
+
+
+def test_backends_table_keeps_brackets_in_install_hints(cli_config: Path, tiny_mp4: Path) -> None:
+    cls = make_backend("clib", tiny_mp4)
+    cls.configured = lambda self: (False, "pip install 'reelforge[google]' (google-auth)")  # type: ignore[method-assign]
+    register_backend("clib", cls)
+    code, stdout, _ = run(cli_config, "backends")
+    assert code == 0
+    assert "reelforge[google]" in stdout.replace("\n", "").replace(" ", "").replace("│", "")
+
+
+def test_estimate_takes_no_output_or_cache_flags(cli_config: Path) -> None:
+    code, _, _ = run(cli_config, "estimate", "x", "--no-cache")
+    assert code == 2
+    code, _, _ = run(cli_config, "estimate", "x", "-o", "out.mp4")
+    assert code == 2

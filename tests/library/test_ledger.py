@@ -104,15 +104,19 @@ async def test_totals_by_backend_and_day(library: Library) -> None:
 
 
 async def test_provider_job_persisted_and_unfinished_found(library: Library, data_dir) -> None:
-    await attempt(library, idempotency_key="req-1")  # never reached the provider: nothing to resume
+    first = await attempt(library, idempotency_key="req-1")  # stopped before the provider answered
+    pending = await library.ledger.unfinished("req-1")
+    assert pending is not None and pending.id == first and pending.provider_job_id is None
+    await library.ledger.finish_attempt(first, outcome="failed", billable=False)
     assert await library.ledger.unfinished("req-1") is None
     aid = await attempt(library, idempotency_key="req-1")
-    await library.ledger.set_provider_job(aid, "task-42")
+    await library.ledger.set_provider_job(aid, "task-42", {"backend": "fal", "id": "task-42", "data": {"u": 1}})
     # a new Library on the same database (a restarted process) sees it
     again = Library(library.data_dir, library.database_url)
     try:
         found = await again.ledger.unfinished("req-1")
         assert found is not None and found.id == aid and found.provider_job_id == "task-42"
+        assert found.provider_job == {"backend": "fal", "id": "task-42", "data": {"u": 1}}
         await again.ledger.finish_attempt(aid, outcome="succeeded", billable=True, asset_id="a1")
         assert await library.ledger.unfinished("req-1") is None
         assert await library.ledger.unfinished("other") is None

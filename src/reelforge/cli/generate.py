@@ -71,6 +71,10 @@ def _human(result: Any) -> None:
         sys.stdout.write(f"  warning: {w}\n")
 
 
+def _usd(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def generate(
@@ -94,34 +98,17 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, Opt("--json")] = False,
     ) -> None:
         """Generate one video."""
-        from ..backends.router import Router
+        from ..generation import open_engine
 
         request = build_request(
-            prompt,
-            image,
-            last_frame,
-            video,
-            audio,
-            op,
-            backend,
-            model,
-            duration,
-            fps,
-            aspect,
-            resolution,
-            seed,
-            negative,
-            max_cost,
-        )
+            prompt, image, last_frame, video, audio, op, backend, model, duration, fps, aspect, resolution, seed,
+            negative, max_cost,
+        )  # fmt: skip
         config = load_config()
 
         async def work(on_progress: Any, cancel: Any) -> Any:
-            router = Router(config)
-            try:
-                return await router.generate(request, on_progress=on_progress, cancel=cancel, use_cache=not no_cache)
-            finally:
-                await router.aclose()
-                router.library.close()
+            async with open_engine(config) as engine:
+                return await engine.generate(request, on_progress=on_progress, cancel=cancel, use_cache=not no_cache)
 
         result = run_task(work, json_output=json_output, label="generate")
         if out is not None:
@@ -147,49 +134,31 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int | None, Opt("--seed")] = None,
         negative: Annotated[str | None, Opt("--negative")] = None,
         max_cost: Annotated[float | None, Opt("--max-cost")] = None,
-        no_cache: Annotated[bool, Opt("--no-cache")] = False,
-        out: Annotated[Path | None, Opt("-o", "--out")] = None,
         json_output: Annotated[bool, Opt("--json")] = False,
     ) -> None:
-        """Validate a request and estimate its cost; nothing is submitted."""
-        import asyncio
-
-        from ..backends.router import Router
+        """Validate a request, estimate its cost and check the budget; nothing is submitted."""
+        from ..api import estimate as estimate_request
         from ..errors import ReelforgeError
 
         request = build_request(
-            prompt,
-            image,
-            last_frame,
-            video,
-            audio,
-            op,
-            backend,
-            model,
-            duration,
-            fps,
-            aspect,
-            resolution,
-            seed,
-            negative,
-            max_cost,
-        )
+            prompt, image, last_frame, video, audio, op, backend, model, duration, fps, aspect, resolution, seed,
+            negative, max_cost,
+        )  # fmt: skip
         config = load_config()
-        router = Router(config)
         try:
-            data = router.estimate(request)
-            asyncio.run(router.check_budget(data["estimated_usd"], request))
+            data = estimate_request(request, config=config)
         except (ReelforgeError, ValidationError) as exc:
             fail(exc, json_output)
-        finally:
-            router.library.close()
         if json_output:
             emit_json(data)
             return
         sys.stdout.write(
             f"{data['backend']} / {data['model']}: {data['operation']} {data['width']}x{data['height']} "
             f"@ {data['fps']:g} fps, {data['duration_s']:g}s ({data['num_frames']} frames)\n"
-            f"  estimated ${data['estimated_usd']:.4f}  ({data['price_rule']})\n"
+            f"  estimated {_usd(data['estimated_usd'])}  ({data['price_rule']})\n"
         )
         for w in data["warnings"]:
             sys.stdout.write(f"  warning: {w}\n")
+
+
+__all__ = ["build_request", "register"]

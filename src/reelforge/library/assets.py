@@ -20,13 +20,12 @@ from sqlalchemy.engine import Connection, Engine
 from ..errors import GenerationFailed, InvalidRequest
 from ..media import atomic_path, atomic_write_bytes, atomic_write_text
 from ..media.ahead import FilesAhead
-from ..media.probe import ProbeResult
 from ..media.workers import in_file_thread, in_media_thread
 from ..types import Cost
 from .ids import new_id
 from .models import Asset
 from .tables import assets as t
-from .thumbnail import probe_with_thumbnail, thumbnail_jpeg
+from .thumbnail import probe_with_thumbnail
 from .writer import BatchWriter
 
 _INSERT = t.insert()  # built once: each add only binds values (no per-call statement or cache-key building)
@@ -84,16 +83,14 @@ class AssetStore:
         cache_key: str | None,
         warnings: list[str],
         extra: dict[str, Any] | None = None,
-        probed: ProbeResult | None = None,
         spare: FilesAhead | None = None,
     ) -> Asset:
         """Probe, hash and thumbnail ``src``, then move it into the library with its sidecar and row.
 
         All or nothing: on any failure no file, thumbnail, sidecar or row is left in the library, and a
         staged ``src`` (from ``staging_path``) is deleted; any other ``src`` is left where it was.
-        ``probed``: a ``probe()`` of this very file the caller already made (e.g. the backend verifying its
-        download); it is used instead of probing again. ``spare``: files made ahead by ``spare_files()`` for
-        the thumbnail and sidecar (the caller discards what is left).
+        ``spare``: files made ahead by ``spare_files()`` for the thumbnail and sidecar (the caller discards
+        what is left); ``reserve()`` does this for you.
         """
         src = Path(src)
         fields = dict(
@@ -112,7 +109,7 @@ class AssetStore:
         # decoding on a media thread, creating and moving files on a file thread (media/workers.py), then the
         # row joins the writer's next transaction
         try:
-            asset, thumb, sidecar = await in_media_thread(self._prepare, src, probed, fields)
+            asset, thumb, sidecar = await in_media_thread(self._prepare, src, fields)
         except BaseException:
             if self._is_staged(src):
                 await asyncio.shield(in_file_thread(src.unlink, missing_ok=True))
@@ -127,16 +124,11 @@ class AssetStore:
             raise
         return asset
 
-    def _prepare(
-        self, src: Path, probed: ProbeResult | None, fields: dict[str, Any]
-    ) -> tuple[Asset, bytes | None, str]:
+    def _prepare(self, src: Path, fields: dict[str, Any]) -> tuple[Asset, bytes | None, str]:
         """Probe, hash and thumbnail ``src``: the asset record, its thumbnail and its sidecar text."""
         if not src.is_file():
             raise InvalidRequest({"src": f"{src} is not a file"})
-        if probed is None:
-            info, thumb = probe_with_thumbnail(src)  # one pass over the file for both
-        else:
-            info, thumb = probed, thumbnail_jpeg(src, probed) if probed.has_video else None
+        info, thumb = probe_with_thumbnail(src)  # one pass over the file for both
         if not info.has_video and fields["kind"] == "video":
             raise GenerationFailed(f"{src.name} holds no video stream", stage="library")
         asset_id = new_id()
@@ -169,6 +161,10 @@ class AssetStore:
         with atomic_path(dst) as tmp:
             shutil.copyfile(src, tmp)
         return False
+
+    def reserve(self, suffix: str = ".mp4") -> Slot:
+        """A staging path for an output about to be written, and the one call that stores it (see ``Slot``)."""
+        return Slot(self, suffix)
 
     def spare_files(self) -> FilesAhead:
         """Start making the files a coming ``add`` will need, for its thumbnail and sidecar (call from the
@@ -289,3 +285,36 @@ class AssetStore:
     async def find_cached(self, cache_key: str) -> Asset | None:
         """The newest intact asset stored under ``cache_key``; stale rows (file gone or resized) are dropped."""
         return await asyncio.to_thread(self._find_cached, cache_key)
+
+
+class Slot:
+    """Where a coming output is written (``path``), and ``store`` to hand it to the library in one call.
+
+    While the caller works (a backend generating into ``path``), the files the thumbnail and sidecar will
+    need are made ahead on a file thread, so their cost does not fall when many outputs finish at once.
+    Use as ``async with store.reserve() as slot``: leaving the block deletes whatever was not stored.
+    """
+
+    def __init__(self, store: AssetStore, suffix: str) -> None:
+        self._store = store
+        self.path = store.staging_path(suffix)
+        self._spare: FilesAhead | None = None
+        self.asset: Asset | None = None
+
+    async def __aenter__(self) -> Slot:
+        self._spare = self._store.spare_files()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._spare is not None:
+            self._spare.discard()
+        if self.asset is None:
+            await asyncio.shield(in_file_thread(self.path.unlink, missing_ok=True))
+
+    async def store(self, **fields: Any) -> Asset:
+        """``AssetStore.add`` of ``path`` with ``fields`` (all or nothing; the staged file is gone either way)."""
+        self.asset = await self._store.add(self.path, spare=self._spare, **fields)
+        return self.asset
+
+
+__all__ = ["AssetStore", "Slot"]

@@ -82,9 +82,10 @@ class UsageLedger:
         if conn.execute(_update(tuple(values)), {"attempt_id": attempt_id, **values}).rowcount == 0:
             raise InvalidRequest({"attempt_id": f"no attempt {attempt_id!r} in the usage ledger"})
 
-    async def set_provider_job(self, attempt_id: str, provider_job_id: str) -> None:
-        """Persist the provider's job id (call it before the first poll, so a restart can resume)."""
-        values = {"provider_job_id": provider_job_id}
+    async def set_provider_job(self, attempt_id: str, provider_job_id: str, data: dict[str, Any] | None = None) -> None:
+        """Persist the provider's job id and whatever else polling it needs (call it before the first poll,
+        so a restart can resume)."""
+        values = {"provider_job_id": provider_job_id, "provider_job": data}
         await self._writer.run(partial(self._update, attempt_id=attempt_id, values=values))
 
     async def finish_attempt(
@@ -135,10 +136,13 @@ class UsageLedger:
         return rows[0]
 
     async def unfinished(self, idempotency_key: str) -> Attempt | None:
-        """The newest attempt under ``idempotency_key`` that reached the provider and has no outcome yet."""
+        """The newest attempt under ``idempotency_key`` with no outcome yet: its process stopped while it ran.
+
+        With ``provider_job_id`` set it reached the provider (poll it); without, it may have died inside the
+        submit itself."""
         query = (
             t.select()
-            .where(t.c.idempotency_key == idempotency_key, t.c.provider_job_id.is_not(None), t.c.outcome.is_(None))
+            .where(t.c.idempotency_key == idempotency_key, t.c.outcome.is_(None))
             .order_by(t.c.id.desc())
             .limit(1)
         )

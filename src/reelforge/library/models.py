@@ -56,6 +56,7 @@ class Attempt(BaseModel):
     error: dict[str, Any] | None = None
     asset_id: str | None = None
     provider_job_id: str | None = None
+    provider_job: dict[str, Any] | None = None  # the backend's ProviderJob, as JSON
     idempotency_key: str | None = None
     job_id: str | None = None
     request: dict[str, Any] = Field(default_factory=dict)

@@ -75,6 +75,7 @@ attempts = sa.Table(
     sa.Column("error", sa.JSON, nullable=True),
     sa.Column("asset_id", sa.String(32), nullable=True),
     sa.Column("provider_job_id", sa.String(255), nullable=True),
+    sa.Column("provider_job", sa.JSON, nullable=True),  # what the backend needs to poll it again
     sa.Column("idempotency_key", sa.String(255), nullable=True, index=True),
     sa.Column("job_id", sa.String(64), nullable=True, index=True),
     sa.Column("request", sa.JSON, nullable=False),

@@ -1,7 +1,7 @@
 """Empty files made ahead, on a file thread, for writes that are expected later.
 
 On some disks creating a file costs up to a millisecond of CPU. A caller that knows it will write files
-(a hosted backend its download while the provider works; the router the thumbnail and sidecar of an asset
+(a hosted backend its download while the provider works; the asset library the thumbnail and sidecar of an asset
 while the backend works) has them made early, instead of when hundreds of generations finish at once. The
 writer fills them (``open(..., "wb")`` on an existing empty file is cheap) and renames them into place, or
 ``take``s one; ``discard`` (or leaving a ``with`` block) deletes whatever is still there, also when it is
