@@ -24,8 +24,8 @@ from reelforge.errors import (
 from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
 from tests.fakes.fal_server import KEY, FakeFal
+from tests.fakes.kit import Sleeper, assert_secret_never_leaks, run_backend, tiny_mp4, tiny_png, write_wav
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, assert_secret_never_leaks, png_bytes, run_backend, tiny_mp4, write_wav
 
 KLING = "fal-ai/kling-video/v2.1/master/text-to-video"
 
@@ -46,7 +46,7 @@ def backend(server: FakeServer, **over: Any) -> Any:
 async def test_text_to_video_follows_returned_urls(fake: Any, tmp_path: Path) -> None:
     _, server = fake
     b = backend(server)
-    plan, out = await run_backend(
+    plan, out, _ = await run_backend(
         b, VideoRequest(prompt="a fox", model=KLING, duration_s=5, aspect_ratio="9:16"), tmp_path
     )
     [sub] = server.seen("POST")
@@ -62,13 +62,13 @@ async def test_text_to_video_follows_returned_urls(fake: Any, tmp_path: Path) ->
 
 async def test_image_to_video_avatar_upscale(fake: Any, tmp_path: Path) -> None:
     _, server = fake
-    await run_backend(backend(server), VideoRequest(prompt="waves", image=png_bytes()), tmp_path)
+    await run_backend(backend(server), VideoRequest(prompt="waves", image=tiny_png()), tmp_path)
     body = json.loads(server.seen("POST")[0].body)
     assert server.seen("POST")[0].path == "/fal-ai/wan-25-preview/image-to-video"
     assert body["image_url"].startswith("data:image/png;base64,") and body["resolution"] == "720p"
 
     voice = write_wav(tmp_path / "v.wav")
-    await run_backend(backend(server), VideoRequest(image=png_bytes(32, 32), audio=voice, prompt="hello"), tmp_path)
+    await run_backend(backend(server), VideoRequest(image=tiny_png(32, 32), audio=voice, prompt="hello"), tmp_path)
     body = json.loads(server.seen("POST")[1].body)
     assert server.seen("POST")[1].path == "/fal-ai/infinitalk"
     assert body["audio_url"].startswith("data:audio/") and body["image_url"].startswith("data:image/png")
@@ -89,7 +89,7 @@ async def test_429_submit_and_poll(fake: Any, tmp_path: Path) -> None:
         await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retry_after == 11 and len(server.seen("POST")) == 1
     provider.fail("status", 429, headers={"Retry-After": "2"})
-    sleeper = SleepRecorder()
+    sleeper = Sleeper()
     await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert 2 <= sleeper.waits[0] <= 2.2
 
@@ -136,7 +136,7 @@ async def test_timeout_and_cancel(fake: Any, tmp_path: Path) -> None:
     with pytest.raises(Timeout):
         await run_backend(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER"), tmp_path)
     token = CancelToken()
-    sleeper = SleepRecorder(on_sleep=lambda n: token.cancel() if n == 1 else None)
+    sleeper = Sleeper(hook=lambda n: token.cancel() if n == 1 else None)
     with pytest.raises(Cancelled):
         await run_backend(
             backend(server), VideoRequest(prompt="NEVER", model=KLING), tmp_path, cancel=token, sleep=sleeper
@@ -149,7 +149,7 @@ async def test_timeout_and_cancel(fake: Any, tmp_path: Path) -> None:
 async def test_resume_rebuilds_urls_from_model(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     job = provider.new_job(KLING, {"prompt": "x"})
-    _, out = await run_backend(backend(server), VideoRequest(prompt="x", model=KLING), tmp_path, resume=job.id)
+    _, out, _ = await run_backend(backend(server), VideoRequest(prompt="x", model=KLING), tmp_path, resume=job.id)
     assert out.provider_job.id == job.id and not server.seen("POST")
     assert server.seen("GET", f"/fal-ai/kling-video/requests/{job.id}/status")
 
@@ -164,7 +164,7 @@ async def test_actual_cost_is_the_billed_units_at_the_unit_price_asked_once(fake
     _, server = fake
     b = backend(server)
     request = VideoRequest(prompt="a fox", model=KLING, duration_s=10)
-    (_, first), (_, second) = await asyncio.gather(
+    (_, first, _), (_, second, _) = await asyncio.gather(
         run_backend(b, request, tmp_path / "a"), run_backend(b, request, tmp_path / "b")
     )
     assert first.actual_usd == second.actual_usd == pytest.approx(2.80)  # 10 billed seconds at $0.28
@@ -177,8 +177,8 @@ async def test_actual_cost_is_the_billed_units_at_the_unit_price_asked_once(fake
 async def test_no_unit_price_leaves_the_estimate(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.pricing_admin_only = True  # an ordinary key may not read prices
-    _, out = await run_backend(backend(server), VideoRequest(prompt="a fox", model=KLING, duration_s=5), tmp_path)
+    _, out, _ = await run_backend(backend(server), VideoRequest(prompt="a fox", model=KLING, duration_s=5), tmp_path)
     assert out.actual_usd is None and probe(tmp_path / "out.mp4").has_video
-    _, out = await run_backend(backend(server, actual_cost=False), VideoRequest(prompt="x", model=KLING),
+    _, out, _ = await run_backend(backend(server, actual_cost=False), VideoRequest(prompt="x", model=KLING),
                                tmp_path / "off")  # fmt: skip
     assert out.actual_usd is None and len(server.seen("GET", "/v1/models/pricing")) == 1

@@ -22,8 +22,8 @@ from starlette.routing import Route
 from reelforge.backends.aiohttp_transport import AiohttpTransport
 from reelforge.backends.http import new_client, send
 from reelforge.errors import ProviderError
+from tests.fakes.kit import DropResponse
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import DropResponse
 
 BLOB = bytes(range(256)) * 4096  # 1 MiB, streamed in several chunks
 

@@ -15,8 +15,8 @@ from reelforge.errors import Cancelled, InvalidRequest, ProviderError, RateLimit
 from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
 from tests.fakes.hf_server import KEY, FakeHuggingFace
+from tests.fakes.kit import Sleeper, assert_secret_never_leaks, run_backend, tiny_png
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, assert_secret_never_leaks, png_bytes, run_backend
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def backend(server: FakeServer, **over: Any) -> Any:
 async def test_text_to_video_returns_bytes(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     progress: list[float] = []
-    _plan, out = await run_backend(
+    _plan, out, _ = await run_backend(
         backend(server, t2v_model="org/t2v"),
         VideoRequest(prompt="a kite", duration_s=2, fps=8, resolution="320x192", seed=5, negative_prompt="blur"),
         tmp_path,
@@ -53,7 +53,7 @@ async def test_text_to_video_returns_bytes(fake: Any, tmp_path: Path) -> None:
 async def test_image_to_video_default_from_env(fake: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     provider, server = fake
     monkeypatch.setenv("HF_I2V_MODEL", "org/i2v-from-env")
-    image = png_bytes(64, 36)
+    image = tiny_png(64, 36)
     await run_backend(backend(server), VideoRequest(prompt="drift", image=image), tmp_path)
     [(model, body)] = provider.calls
     assert model == "org/i2v-from-env" and base64.b64decode(body["inputs"]) == image
@@ -64,8 +64,8 @@ async def test_fallback_on_missing_then_loading(fake: Any, tmp_path: Path) -> No
     provider, server = fake
     provider.missing.add("org/a")
     provider.loading["org/b"] = 2
-    sleeper = SleepRecorder()
-    _, out = await run_backend(
+    sleeper = Sleeper()
+    _, out, _ = await run_backend(
         backend(server, model="org/a", fallback_models=["org/b", "org/c"]),
         VideoRequest(prompt="x"),
         tmp_path,
@@ -81,7 +81,7 @@ async def test_fallback_on_failing_and_on_endless_loading(fake: Any, tmp_path: P
     provider.failing.add("org/a")
     provider.loading["org/b"] = 100
     b = backend(server, model="org/a", fallback_models=["org/b", "org/c"], max_load_wait_s=1.2)
-    _, out = await run_backend(b, VideoRequest(prompt="x"), tmp_path)
+    _, out, _ = await run_backend(b, VideoRequest(prompt="x"), tmp_path)
     assert out.provider_job.data["model"] == "org/c" and len(out.warnings) == 2
     provider.failing.update({"org/a", "org/c"})
     provider.calls.clear()
@@ -110,7 +110,7 @@ async def test_validation_limits_listed_at_once(fake: Any) -> None:
         b.validate(VideoRequest(prompt="x" * 1001, fps=61, resolution="4000x2000", extra={"num_inference_steps": 101}))
     assert set(err.value.problems) == {"prompt", "fps", "resolution", "extra.num_inference_steps"}
     with pytest.raises(InvalidRequest) as err:
-        b.validate(VideoRequest(prompt="x", image=png_bytes(64, 64) + b"\0" * (11 * 1024 * 1024)))
+        b.validate(VideoRequest(prompt="x", image=tiny_png(64, 64) + b"\0" * (11 * 1024 * 1024)))
     assert "image" in err.value.problems
     plan = b.validate(VideoRequest(prompt="ok", model="any-org/any-model", extra={"num_inference_steps": 30}))
     assert plan.model == "any-org/any-model"  # model-agnostic

@@ -22,9 +22,9 @@ from reelforge.errors import (
 )
 from reelforge.media import probe
 from reelforge.types import VideoRequest
+from tests.fakes.kit import Fault, Sleeper, tiny_png
+from tests.fakes.kit import run_backend as run
 from tests.fakes.minimax_server import MinimaxFake, base_resp
-from tests.fakes.scripted import Fault, Sleeper, tiny_png
-from tests.fakes.scripted import run_recorded as run
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ async def test_slow_task_times_out_and_cancel_stops(fake, tmp_path):
         await run(make(fake, timeout_s=0.3), VideoRequest(prompt="x"), tmp_path, sleep=Sleeper(real_s=0.02))
     backend = make(fake)
     ctx = RunContext(out_path=tmp_path / "c.mp4")
-    ctx.sleep = Sleeper(hook=ctx.cancel.cancel)
+    ctx.sleep = Sleeper(hook=lambda n: ctx.cancel.cancel())
     polls_before = len(fake.server.seen("GET", "/v1/query"))
     with pytest.raises(Cancelled):
         await backend.run(backend.validate(VideoRequest(prompt="x")), ctx)

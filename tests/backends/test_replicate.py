@@ -21,9 +21,9 @@ from reelforge.errors import (
 )
 from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
+from tests.fakes.kit import Sleeper, assert_secret_never_leaks, run_backend, tiny_mp4, tiny_png, write_wav
 from tests.fakes.replicate_server import KEY, FakeReplicate
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, assert_secret_never_leaks, png_bytes, run_backend, tiny_mp4, write_wav
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ async def test_text_to_video_with_progress(fake: Any, tmp_path: Path) -> None:
     provider.latency_s = 0.15
     seen: list[float] = []
     b = backend(server)
-    plan, out = await run_backend(
+    plan, out, _ = await run_backend(
         b,
         VideoRequest(prompt="rain", duration_s=10, resolution="480p", seed=1),
         tmp_path,
@@ -67,13 +67,11 @@ async def test_prefer_wait_uses_the_finished_answer(fake: Any, tmp_path: Path) -
 
 async def test_i2v_avatar_upscale_and_versions(fake: Any, tmp_path: Path) -> None:
     _, server = fake
-    await run_backend(
-        backend(server), VideoRequest(prompt="go", image=png_bytes(), model="minimax/hailuo-02"), tmp_path
-    )
+    await run_backend(backend(server), VideoRequest(prompt="go", image=tiny_png(), model="minimax/hailuo-02"), tmp_path)
     body = json.loads(server.seen("POST")[0].body)["input"]
     assert body["first_frame_image"].startswith("data:image/png;base64,") and body["resolution"] == "768p"
     voice = write_wav(tmp_path / "v.wav")
-    await run_backend(backend(server), VideoRequest(image=png_bytes(), audio=voice), tmp_path)
+    await run_backend(backend(server), VideoRequest(image=tiny_png(), audio=voice), tmp_path)
     assert server.seen("POST")[1].path == "/v1/models/bytedance/omni-human/predictions"
     clip = tmp_path / "c.mp4"
     clip.write_bytes(tiny_mp4())
@@ -91,7 +89,7 @@ async def test_throttled_submit_and_poll(fake: Any, tmp_path: Path) -> None:
         await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retry_after == 4 and len(server.seen("POST")) == 1
     provider.fail("poll", 429, headers={"Retry-After": "6"})
-    sleeper = SleepRecorder()
+    sleeper = Sleeper()
     await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert 6 <= sleeper.waits[0] <= 6.6 and len(server.seen("POST")) == 2
 
@@ -132,14 +130,14 @@ async def test_timeout_cancel_and_resume(fake: Any, tmp_path: Path) -> None:
     with pytest.raises(Timeout):
         await run_backend(backend(server, timeout_s=0.2), VideoRequest(prompt="NEVER"), tmp_path)
     token = CancelToken()
-    sleeper = SleepRecorder(on_sleep=lambda n: token.cancel())
+    sleeper = Sleeper(hook=lambda n: token.cancel())
     with pytest.raises(Cancelled):
         await run_backend(backend(server), VideoRequest(prompt="NEVER"), tmp_path, cancel=token, sleep=sleeper)
     assert [r.path for r in server.seen("POST", "/v1/predictions/")] == ["/v1/predictions/job00002/cancel"]
     assert provider.jobs["job00002"].cancelled
     job = provider.new_job("wan-video/wan-2.5-t2v", {"input": {"prompt": "x"}})
     posts = len(server.seen("POST"))
-    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume=job.id)
+    _, out, _ = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume=job.id)
     assert out.provider_job.id == job.id and len(server.seen("POST")) == posts
 
 

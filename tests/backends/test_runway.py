@@ -22,9 +22,9 @@ from reelforge.errors import (
 )
 from reelforge.media import probe
 from reelforge.types import VideoRequest
+from tests.fakes.kit import Fault, Sleeper, tiny_png
+from tests.fakes.kit import run_backend as run
 from tests.fakes.runway_server import RUNNING, SUCCEEDED, THROTTLED, RunwayFake
-from tests.fakes.scripted import Fault, Sleeper, tiny_png
-from tests.fakes.scripted import run_recorded as run
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ async def test_connection_dropped_after_create_is_not_resubmitted(fake, tmp_path
     fake.submit_faults.append(Fault(drop=True))
     with pytest.raises(ProviderError) as err:
         await run(make(fake), VideoRequest(prompt="x"), tmp_path)
-    assert err.value.submitted is None  # unknown: the router must not pay again
+    assert err.value.submitted is None  # unknown: the engine must not pay again
     assert len(posts(fake)) == 1 and len(fake.tasks) == 1
 
 
@@ -204,7 +204,7 @@ async def test_cancel_calls_delete(fake, tmp_path):
 
     backend = make(fake)
     plan = backend.validate(VideoRequest(prompt="x"))
-    ctx = RunContext(out_path=tmp_path / "out.mp4", sleep=Sleeper(hook=cancel_now))
+    ctx = RunContext(out_path=tmp_path / "out.mp4", sleep=Sleeper(hook=lambda n: cancel_now()))
     ctx_cancel["token"] = ctx.cancel
     with pytest.raises(Cancelled):
         await backend.run(plan, ctx)

@@ -22,8 +22,8 @@ from reelforge.errors import (
 )
 from reelforge.media import probe
 from reelforge.types import VideoRequest
-from tests.fakes.scripted import Fault, Sleeper, tiny_png
-from tests.fakes.scripted import run_recorded as run
+from tests.fakes.kit import Fault, Sleeper, tiny_png
+from tests.fakes.kit import run_backend as run
 from tests.fakes.veo_server import VeoFake, google_error
 
 MODEL = "veo-3.1-generate-preview"
@@ -207,7 +207,7 @@ async def test_cancel_stops_polling(fake, tmp_path):
     backend = make(fake)
     plan = backend.validate(VideoRequest(prompt="x"))
     ctx = RunContext(out_path=tmp_path / "out.mp4")
-    ctx.sleep = Sleeper(hook=ctx.cancel.cancel)
+    ctx.sleep = Sleeper(hook=lambda n: ctx.cancel.cancel())
     with pytest.raises(Cancelled):
         await backend.run(plan, ctx)
     assert len(fake.server.seen("GET", "/v1beta/models/")) == 1  # no cancel endpoint: polling just stops

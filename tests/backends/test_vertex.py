@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reelforge.backends.base import ProviderJob, RunContext
+from reelforge.backends.base import RunContext
 from reelforge.backends.vertex import VertexBackend
 from reelforge.errors import (
     AuthError,
@@ -22,7 +22,7 @@ from reelforge.errors import (
 )
 from reelforge.media import probe
 from reelforge.types import VideoRequest
-from tests.fakes.scripted import Fault, Sleeper, tiny_png
+from tests.fakes.kit import Fault, Sleeper, run_backend, tiny_png
 from tests.fakes.veo_server import VeoFake, google_error, service_account_json
 
 pytest.importorskip("google.auth")  # the google extra
@@ -60,11 +60,8 @@ def make(fake: VeoFake, sa_file: Path | None, **cfg: object) -> VertexBackend:
 
 
 async def run(backend: VertexBackend, request: VideoRequest, tmp_path: Path, **ctx: object):
-    plan = backend.validate(request)
-    if isinstance(ctx.get("resume"), str):
-        ctx["resume"] = ProviderJob(backend="vertex", id=ctx["resume"])
-    context = RunContext(out_path=tmp_path / "out.mp4", sleep=ctx.pop("sleep", None) or Sleeper(), **ctx)  # type: ignore[arg-type]
-    return plan, await backend.run(plan, context)
+    plan, out, _ = await run_backend(backend, request, tmp_path, **ctx)
+    return plan, out
 
 
 def submits(fake: VeoFake) -> list:
@@ -214,6 +211,6 @@ async def test_resume_and_cancel(fake, sa_file, tmp_path):
     fake.states = ["running"]
     backend = make(fake, sa_file)
     ctx = RunContext(out_path=tmp_path / "c.mp4")
-    ctx.sleep = Sleeper(hook=ctx.cancel.cancel)
+    ctx.sleep = Sleeper(hook=lambda n: ctx.cancel.cancel())
     with pytest.raises(Cancelled):
         await backend.run(backend.validate(VideoRequest(prompt="x")), ctx)

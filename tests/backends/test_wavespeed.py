@@ -22,8 +22,8 @@ from reelforge.errors import (
 )
 from reelforge.media import probe
 from reelforge.types import CancelToken, VideoRequest
+from tests.fakes.kit import Sleeper, assert_secret_never_leaks, run_backend, tiny_mp4, tiny_png, write_wav
 from tests.fakes.server import FakeServer
-from tests.fakes.video_jobs import SleepRecorder, assert_secret_never_leaks, png_bytes, run_backend, tiny_mp4, write_wav
 from tests.fakes.wavespeed_server import KEY, FakeWavespeed
 
 
@@ -50,7 +50,7 @@ async def test_text_to_video(fake: Any, tmp_path: Path) -> None:
     async def on_submitted(job: Any) -> None:
         order.append(f"submitted {job.id} after {len(server.seen('GET', '/api/v3/predictions'))} polls")
 
-    plan, out = await run_backend(
+    plan, out, _ = await run_backend(
         backend(server), VideoRequest(prompt="a paper boat", duration_s=5, seed=3), tmp_path, on_submitted=on_submitted
     )
     info = probe(tmp_path / "out.mp4")
@@ -67,9 +67,9 @@ async def test_text_to_video(fake: Any, tmp_path: Path) -> None:
 
 async def test_image_to_video_uploads_the_image(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
-    plan, _ = await run_backend(backend(server), VideoRequest(prompt="waves", image=png_bytes(64, 36)), tmp_path)
+    plan, _, _ = await run_backend(backend(server), VideoRequest(prompt="waves", image=tiny_png(64, 36)), tmp_path)
     assert plan.model == "alibaba/wan-2.5/image-to-video"
-    assert len(server.seen("POST", "/api/v3/upload")) == 1 and provider.uploads[0] == png_bytes(64, 36)
+    assert len(server.seen("POST", "/api/v3/upload")) == 1 and provider.uploads[0] == tiny_png(64, 36)
     body = json.loads(submits(server)[0].body)
     assert body["image"] == f"{server.url}/uploads/1" and body["resolution"] == "720p"
 
@@ -77,16 +77,16 @@ async def test_image_to_video_uploads_the_image(fake: Any, tmp_path: Path) -> No
 async def test_avatar_and_upscale(fake: Any, tmp_path: Path) -> None:
     _provider, server = fake
     face = tmp_path / "face.png"
-    face.write_bytes(png_bytes(48, 48))
+    face.write_bytes(tiny_png(48, 48))
     voice = write_wav(tmp_path / "voice.wav", seconds=1.5)
-    plan, _ = await run_backend(backend(server), VideoRequest(image=face, audio=voice, prompt="speaks"), tmp_path)
+    plan, _, _ = await run_backend(backend(server), VideoRequest(image=face, audio=voice, prompt="speaks"), tmp_path)
     assert plan.model == "wavespeed-ai/infinitetalk" and plan.duration_s == pytest.approx(1.5, abs=0.05)
     body = json.loads(submits(server)[0].body)
     assert set(body) >= {"image", "audio", "prompt", "resolution"} and body["audio"].startswith(server.url)
 
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(tiny_mp4())
-    plan, _ = await run_backend(backend(server), VideoRequest(video=clip, resolution="1080p"), tmp_path)
+    plan, _, _ = await run_backend(backend(server), VideoRequest(video=clip, resolution="1080p"), tmp_path)
     assert plan.model == "wavespeed-ai/video-upscaler" and plan.operation == "video-to-video"
     body = json.loads(submits(server)[1].body)
     assert body["target_resolution"] == "1080p" and body["video"].startswith(server.url)
@@ -105,7 +105,7 @@ async def test_429_on_submit_raises_rate_limited(fake: Any, tmp_path: Path) -> N
 async def test_429_on_poll_waits_retry_after(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     provider.fail("poll", 429, headers={"Retry-After": "3"})
-    sleeper = SleepRecorder()
+    sleeper = Sleeper()
     await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert 3 <= sleeper.waits[0] <= 3.3
     assert len(submits(server)) == 1
@@ -118,7 +118,7 @@ async def test_500_on_submit_and_on_poll(fake: Any, tmp_path: Path) -> None:
         await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
     assert err.value.retryable and err.value.status == 500
     provider.fail("poll", 502, times=2)
-    sleeper = SleepRecorder()
+    sleeper = Sleeper()
     await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, sleep=sleeper)
     assert sleeper.waits[:2] == pytest.approx([0.02, 0.04], rel=0.11)  # backoff from poll_interval_s
     assert len(submits(server)) == 2
@@ -129,7 +129,7 @@ async def test_dropped_connection_after_create(fake: Any, tmp_path: Path) -> Non
     provider.fail("submit", drop=True)
     with pytest.raises(ProviderError) as err:
         await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path)
-    assert err.value.submitted is None  # it may have arrived: the router must not pay again blindly
+    assert err.value.submitted is None  # it may have arrived: the engine must not pay again blindly
     assert len(submits(server)) == 1 and len(provider.jobs) == 1
 
 
@@ -165,7 +165,7 @@ async def test_slow_job_times_out(fake: Any, tmp_path: Path) -> None:
 async def test_cancel_stops_polling(fake: Any, tmp_path: Path) -> None:
     _provider, server = fake
     token = CancelToken()
-    sleeper = SleepRecorder(on_sleep=lambda n: token.cancel() if n == 2 else None)
+    sleeper = Sleeper(hook=lambda n: token.cancel() if n == 2 else None)
     with pytest.raises(Cancelled):
         await run_backend(backend(server), VideoRequest(prompt="NEVER ends"), tmp_path, cancel=token, sleep=sleeper)
     assert len(server.seen("GET", "/api/v3/predictions")) == 2  # no cancel endpoint: it just stops polling
@@ -176,7 +176,7 @@ async def test_cancel_stops_polling(fake: Any, tmp_path: Path) -> None:
 async def test_resume_polls_without_submitting(fake: Any, tmp_path: Path) -> None:
     provider, server = fake
     job = provider.new_job("alibaba/wan-2.5/text-to-video", {"prompt": "x"})
-    _, out = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume=job.id)
+    _, out, _ = await run_backend(backend(server), VideoRequest(prompt="x"), tmp_path, resume=job.id)
     assert out.provider_job.id == job.id and not submits(server)
     assert probe(tmp_path / "out.mp4").has_video
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .scripted import Fault
+from .kit import Fault
 from .server import FakeServer, ServedFake
 
 

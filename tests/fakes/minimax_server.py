@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .scripted import DroppedConnection, Fault, take, tiny_mp4
+from .kit import DropResponse, Fault, take, tiny_mp4
 from .server import FakeServer, ServedFake
 
 RULES: dict[str, dict[str, Any]] = {
@@ -104,7 +104,7 @@ class MinimaxFake(ServedFake):
             return fault.response()
         self.tasks[task_id] = {"body": body, "polls": 0, "states": list(self.states)}
         if fault is not None:
-            return DroppedConnection()
+            return DropResponse()
         return JSONResponse({"task_id": task_id, **base_resp()})
 
     async def query(self, request: Request) -> Response:

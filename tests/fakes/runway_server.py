@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .scripted import DroppedConnection, Fault, take, tiny_mp4
+from .kit import DropResponse, Fault, take, tiny_mp4
 from .server import FakeServer, ServedFake
 
 GEN4 = {"1280:720", "720:1280", "1104:832", "960:960", "832:1104", "1584:672"}
@@ -84,7 +84,7 @@ class RunwayFake(ServedFake):
         fault = take(self.submit_faults)
         if fault is not None:
             if fault.drop:
-                return DroppedConnection()
+                return DropResponse()
             del self.tasks[task_id]  # a refused submit creates nothing
             return fault.response()
         return JSONResponse({"id": task_id})

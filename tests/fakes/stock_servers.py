@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .scripted import Fault, take, tiny_mp4
+from .kit import Fault, take, tiny_mp4
 from .server import FakeServer, ServedFake
 
 Entry = tuple[int, int, int, float]

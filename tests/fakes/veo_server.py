@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .scripted import DroppedConnection, Fault, take, tiny_mp4
+from .kit import DropResponse, Fault, take, tiny_mp4
 from .server import FakeServer
 
 DURATIONS = {"veo-3.1": {4, 6, 8}, "veo-3.0": {8}, "veo-2.0": {5, 6, 7, 8}}
@@ -145,7 +145,7 @@ class VeoFake:
         fault = take(self.submit_faults)
         if fault is not None:
             if fault.drop:
-                return DroppedConnection()
+                return DropResponse()
             del self.ops[name]
             return fault.response()
         return JSONResponse({"name": name})
