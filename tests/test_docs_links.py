@@ -76,3 +76,21 @@ def test_the_checker_catches_a_broken_link(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert _broken(page) == ["missing.md (no such file)", "other.md#nope (no heading #nope in other.md)"]
+
+
+def test_hosted_page_gives_every_default_base_url() -> None:
+    from reelforge.backends.hosted import HostedBackend
+    from reelforge.backends.registry import BUILTINS, backend_class
+    from reelforge.errors import BackendUnavailable
+
+    page = (ROOT / "docs" / "backends" / "hosted.md").read_text(encoding="utf-8")
+    missing: list[str] = []
+    for name in BUILTINS:
+        try:
+            cls = backend_class(name)
+        except BackendUnavailable:  # an optional extra is not installed here
+            continue
+        url = cls().base_url if issubclass(cls, HostedBackend) else ""  # with the default config
+        if url and f"`{url}`" not in page:
+            missing.append(f"{name}: {url}")
+    assert missing == []
