@@ -200,3 +200,36 @@ async def test_last_frame_needs_a_first_frame(backends: dict, data_dir: Path, tm
     with pytest.raises(InvalidRequest) as info:
         await engine.generate(req(last_frame=str(png)))
     assert "first frame" in info.value.problems["last_frame"]
+
+
+@pytest.fixture
+def unpriced(tiny_mp4: Path) -> type:
+    cls = make_backend("su", tiny_mp4)
+    cls.estimate_cost = lambda self, plan: None  # type: ignore[method-assign,assignment]
+    register_backend("su", cls)
+    return cls
+
+
+async def test_an_unpriced_backend_is_refused_under_a_budget(unpriced: type, data_dir: Path) -> None:
+    engine, _ = engine_with(data_dir)  # the default budget applies
+    with pytest.raises(BudgetExceeded) as info:
+        await engine.generate(req(backend="su"))
+    assert info.value.limit == "budget.allow_unpriced" and "unknown" in info.value.message
+    with pytest.raises(BudgetExceeded):
+        await engine.estimate(req(backend="su"))
+    assert unpriced.calls == 0 and await engine.library.ledger.attempts() == []
+    await engine.aclose()
+
+
+async def test_an_unpriced_backend_runs_when_allowed_or_unlimited(unpriced: type, data_dir: Path) -> None:
+    allowed, _ = engine_with(data_dir, budget={"allow_unpriced": True})
+    result = await allowed.generate(req(backend="su"))
+    assert result.cost.estimated_usd == 0 and unpriced.calls == 1
+    assert (await allowed.estimate(req(backend="su")))["estimated_usd"] is None
+    await allowed.aclose()
+    unlimited, _ = engine_with(data_dir, budget={"per_request_usd": None, "daily_usd": None, "monthly_usd": None})
+    await unlimited.generate(req(backend="su"))
+    with pytest.raises(BudgetExceeded):  # a request's own max_cost_usd is a limit too
+        await unlimited.generate(req(backend="su", max_cost_usd=1))
+    assert unpriced.calls == 2
+    await unlimited.aclose()

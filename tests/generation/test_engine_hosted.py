@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reelforge.config import Config
-from reelforge.errors import ContentRejected, InvalidRequest
+from reelforge.errors import ContentRejected, InvalidRequest, ProviderError
 from reelforge.generation import Engine
 from reelforge.types import VideoRequest
 from tests.fakes.minimax_server import MinimaxFake
@@ -95,3 +95,40 @@ async def test_a_broken_file_from_the_provider_is_refused_stored_nowhere_and_bil
     assert await engine.library.assets.list() == []
     assert not list((data_dir / "assets").iterdir()) and not list((data_dir / "tmp").iterdir())
     engine.library.close()
+
+
+async def test_a_run_that_died_inside_the_submit_is_not_submitted_again(fakes, data_dir):
+    runway, _, _ = fakes
+    engine, _ = engine_for(data_dir, fakes, default_backend="runway")
+    ledger = engine.library.ledger
+    # a worker recorded its attempt, sent the submit and died before the answer was stored
+    await ledger.start_attempt(
+        backend="runway", model="gen4_turbo", operation="text-to-video", estimated_usd=0.25, request={},
+        idempotency_key="job-7",
+    )  # fmt: skip
+    try:
+        with pytest.raises(ProviderError) as info:
+            await engine.generate(VideoRequest(prompt="x", backend="runway", duration_s=5, idempotency_key="job-7"))
+    finally:
+        await engine.aclose()
+    assert info.value.retryable is False and "console" in info.value.message
+    assert runway.server.seen("POST", "/v1/") == []  # looked up, never paid for twice
+    outcomes = sorted((a.outcome, (a.error or {}).get("type")) for a in await ledger.attempts())
+    assert outcomes == [("failed", "Interrupted"), ("failed", "ProviderError")]
+
+
+async def test_resume_by_a_typed_provider_job_id_polls_without_submitting(fakes, data_dir):
+    from reelforge import api
+
+    runway, _, _ = fakes
+    engine, _ = engine_for(data_dir, fakes, default_backend="runway")
+    try:
+        first = await engine.generate(VideoRequest(prompt="x", backend="runway", duration_s=5))
+        submits = len(runway.server.seen("POST", "/v1/"))
+        again = await api.aresume(
+            VideoRequest(prompt="x", backend="runway", duration_s=5), first.provider_job_id or "", engine=engine
+        )
+    finally:
+        await engine.aclose()
+    assert len(runway.server.seen("POST", "/v1/")) == submits == 1
+    assert again.provider_job_id == first.provider_job_id and again.asset_id != first.asset_id
