@@ -58,3 +58,6 @@ class RunFolder:
     def save(self, stage: str, key: str, data: Any, *, complete: bool = True) -> None:
         record = {"stage": stage, "key": key, "complete": complete, "data": data}
         atomic_write_text(self._file(stage), json.dumps(record, indent=1, default=str))
+
+
+__all__ = ["RunFolder", "file_digest", "fingerprint"]

@@ -75,3 +75,6 @@ def build_timeline(
         captions=captions,
         title=title,
     )
+
+
+__all__ = ["END_HOLD_S", "build_timeline", "scene_durations"]

@@ -64,3 +64,6 @@ def check_request(request: ShortRequest) -> None:
             "uploading to YouTube is not available in this version; render the short and "
             "upload the MP4 and its sidecar metadata yourself"
         )
+
+
+__all__ = ["check_request", "effective_config"]

@@ -73,3 +73,6 @@ class ShortResult(BaseModel):
     vtt: Path | None = None
     thumbnail: Path | None = None
     warnings: list[str] = Field(default_factory=list)
+
+
+__all__ = ["SceneReport", "ShortRequest", "ShortResult"]

@@ -63,3 +63,17 @@ class MetadataReply(_Strict):
     title: str = Field(min_length=1, max_length=200)
     description: str = ""
     tags: list[str] = Field(default_factory=list)
+
+
+__all__ = [
+    "METADATA_PROMPT",
+    "PLAN_PROMPT",
+    "REPAIR",
+    "SCRIPT_PROMPT",
+    "SYSTEM",
+    "MetadataReply",
+    "PlanItem",
+    "PlanReply",
+    "PlannedScene",
+    "ScriptReply",
+]

@@ -66,3 +66,6 @@ def _patched(module: object, name: str, value: str):  # type: ignore[no-untyped-
         yield
     finally:
         setattr(module, name, old)
+
+
+__all__ = ["RATE", "EdgeEngine"]

@@ -65,3 +65,6 @@ def _word_spans(sentence: str, words: list[str], alignment: dict | None) -> list
     if current:
         timed.append((current, t0, t1))
     return map_by_text(words, timed, 0.0, max(ends) if ends else 0.0) if timed else None
+
+
+__all__ = ["PRICE_PER_1K_CHARS", "RATE", "ElevenLabsEngine"]

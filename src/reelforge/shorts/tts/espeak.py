@@ -152,3 +152,6 @@ def _map_events(
         nxt = next((o for o in onsets[i + 1 :] if o is not None), total / rate)
         spans.append((onset, max(onset, nxt - 0.02)))
     return fill_gaps(spans, 0.0, total / rate)
+
+
+__all__ = ["EspeakEngine"]

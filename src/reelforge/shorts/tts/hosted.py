@@ -54,3 +54,6 @@ class HostedTTSEngine(TTSEngine):
             raise AuthError(f"{self.who} refused the API key (401): check shorts.tts.api_key")
         raise_for_status(self.who, response)
         return response
+
+
+__all__ = ["HostedTTSEngine"]

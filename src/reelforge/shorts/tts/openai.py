@@ -32,3 +32,6 @@ class OpenAIEngine(HostedTTSEngine):
         samples = decode_audio(response.content, RATE, "OpenAI TTS audio")
         cost = len(sentence) / 1000 * PRICE_PER_1K_CHARS.get(self.model, 0.015)
         return Segment(samples=samples, sample_rate=RATE, words=None, cost_usd=cost)
+
+
+__all__ = ["PRICE_PER_1K_CHARS", "RATE", "OpenAIEngine"]

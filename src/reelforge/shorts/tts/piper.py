@@ -119,3 +119,6 @@ class PiperEngine(TTSEngine):
         lead = phonemes[0][2] if phonemes and phonemes[0][0] == "^" else 0
         filled = fill_gaps(spans, float(lead), float(total))
         return [(int(s), int(e)) for s, e in filled]
+
+
+__all__ = ["PiperEngine", "default_voice", "load_voice"]

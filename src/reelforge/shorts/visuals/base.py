@@ -41,3 +41,6 @@ def orientation_of(width: int, height: int) -> str:
         return "unknown"
     ratio = width / height
     return "portrait" if ratio < 0.9 else "landscape" if ratio > 1.1 else "square"
+
+
+__all__ = ["IMAGE_EXTS", "VIDEO_EXTS", "SceneNeed", "VisualSource", "orientation_of"]

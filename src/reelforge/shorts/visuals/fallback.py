@@ -32,3 +32,6 @@ def styled_scene(need: SceneNeed, reason: str) -> SceneVisual:
         detail="colour and typography",
         fallback_reason=reason,
     )
+
+
+__all__ = ["PALETTES", "styled_scene"]

@@ -62,3 +62,6 @@ class GenerateSource:
             detail=detail,
             cost_usd=cost if result.cost.billable or result.cost.actual_usd else 0.0,
         )
+
+
+__all__ = ["MAX_CLIP_S", "GenerateFn", "GenerateSource", "last_frame"]

@@ -105,3 +105,6 @@ class LibrarySource:
             return None
         _, path, kind = best
         return SceneVisual(scene=need.index, source="library", kind=kind, path=path, detail=path.name)
+
+
+__all__ = ["LibrarySource"]
