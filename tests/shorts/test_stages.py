@@ -18,6 +18,7 @@ from reelforge.shorts.pipeline import run_short
 from reelforge.shorts.request import ShortRequest
 from reelforge.shorts.stages import STAGES
 from reelforge.types import CancelToken
+from tests.fakes.llm_servers import OllamaFake
 from tests.shorts.conftest import RecordingRender
 from tests.shorts.test_pipeline import TEXT, fast_config
 
@@ -151,3 +152,16 @@ async def test_cancel_reaches_an_llm_call_that_takes_no_token(tmp_path: Path, mo
         await asyncio.wait_for(run, 60)
     await canceller
     assert err.value.stage == "script" and llm.dropped
+
+
+async def test_an_llm_that_fails_leaves_the_keyword_plan_and_the_scripts_metadata(tmp_path: Path) -> None:
+    with OllamaFake(["this is not JSON"]) as llm:
+        cfg = fast_config()
+        cfg.llm.provider, cfg.llm.base_url = "ollama", llm.url
+        result = await run_short(ShortRequest(script_text=TEXT), cfg, data_dir=tmp_path, render=RecordingRender())
+    assert len(llm.bodies) == 4  # plan and metadata: each asked, then asked once to repair
+    assert any(w.startswith("scene plan from keywords: the LLM failed") for w in result.warnings)
+    assert any(w.startswith("metadata from the script: the LLM failed") for w in result.warnings)
+    assert result.metadata.source == "script" and result.metadata.title
+    side = json.loads(Path(result.sidecar or "").read_text(encoding="utf-8"))
+    assert all(scene["search_terms"] and scene["visual_prompt"] for scene in side["script"]["scenes"])

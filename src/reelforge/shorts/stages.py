@@ -32,6 +32,8 @@ StageFn = Callable[[RunState, StageContext], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Stage:
+    """One step of the run: its name (in progress messages, checkpoints and ``Cancelled.stage``)."""
+
     name: str
     weight: float  # its share of the run's progress
     run: StageFn
@@ -79,7 +81,6 @@ async def plan_stage(state: RunState, ctx: StageContext) -> None:
     state.key = fingerprint("plan", state.key, _llm_key(state))
     script = await ctx.restore(state, state.key, Script.model_validate)
     if script is None:
-        script = plan_from_text(state.need_script())
         if ctx.llm is not None:
             try:
                 script = await ctx.cancellable(plan_with_llm(ctx.llm, state.need_script()))
@@ -87,6 +88,7 @@ async def plan_stage(state: RunState, ctx: StageContext) -> None:
                 raise
             except ReelforgeError as exc:
                 state.warnings.append(f"scene plan from keywords: the LLM failed ({exc.message})")
+        script = script or plan_from_text(state.need_script())
         await ctx.save(state.key, script.model_dump(mode="json"))
     state.script = script
 
