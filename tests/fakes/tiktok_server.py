@@ -82,7 +82,7 @@ class TikTokFake(ServedFake):
         self.codes: set[str] = set()
         self.uploads: dict[str, dict[str, Any]] = {}
         self.init_faults: list[Fault] = []
-        self.put_faults: list[Fault] = []
+        self.put_faults: list[Fault | None] = []  # None: that PUT goes through
         self.status_faults: list[Fault] = []
         self.statuses = ["PROCESSING_UPLOAD", "PUBLISH_COMPLETE"]
         self.privacy_options = list(OPTIONS)
@@ -108,13 +108,21 @@ class TikTokFake(ServedFake):
             return JSONResponse({"error": "invalid_request"}, 400)
         code = f"fake-code-{next(self._ids)}"
         self.codes.add(code)
-        return RedirectResponse(f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state'], 'scopes': q['scope']})}", 302)  # fmt: skip
+        return RedirectResponse(
+            f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state'], 'scopes': q['scope']})}", 302
+        )
 
     async def token(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         if form.get("client_key") != CLIENT_KEY or form.get("client_secret") != CLIENT_SECRET:
-            return JSONResponse({"error": "invalid_client", "error_description": "Client key or secret is incorrect."}, 401)  # fmt: skip
-        if form.get("grant_type") == "authorization_code" and form.get("code") in self.codes and form.get("code_verifier"):
+            return JSONResponse(
+                {"error": "invalid_client", "error_description": "Client key or secret is incorrect."}, 401
+            )
+        if (
+            form.get("grant_type") == "authorization_code"
+            and form.get("code") in self.codes
+            and form.get("code_verifier")
+        ):
             self.codes.discard(form["code"])
             return JSONResponse(self._token_body(*self.issue()))
         if form.get("grant_type") == "refresh_token" and form.get("refresh_token") in self.refresh_tokens:
@@ -127,7 +135,9 @@ class TikTokFake(ServedFake):
         auth = request.headers.get("authorization", "")
         if auth.startswith("Bearer ") and auth[7:] in self.valid_tokens:
             return None
-        return tiktok_error("access_token_invalid", "The access token is invalid or not found in the request.", 401).response()  # fmt: skip
+        return tiktok_error(
+            "access_token_invalid", "The access token is invalid or not found in the request.", 401
+        ).response()
 
     async def creator_info(self, request: Request) -> Response:
         if denied := self._unauthorized(request):
@@ -151,7 +161,9 @@ class TikTokFake(ServedFake):
             return tiktok_error("invalid_params", problem).response()
         post = body.get("post_info") or {}
         if direct and post.get("privacy_level") not in self.privacy_options:
-            return tiktok_error("privacy_level_option_mismatch", "privacy_level is not in the creator's options").response()  # fmt: skip
+            return tiktok_error(
+                "privacy_level_option_mismatch", "privacy_level is not in the creator's options"
+            ).response()
         pid = f"v_pub_file~v2-1.{next(self._ids)}"
         self.uploads[pid] = {"source": src, "post": post, "direct": direct, "data": bytearray(), "puts": [],
                              "statuses": list(self.statuses)}  # fmt: skip

@@ -16,11 +16,12 @@ chunk then cuts the connection), ``thumb_faults``; ``quota()`` makes the next in
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import itertools
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote_plus, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,7 +39,9 @@ def google_error(status: int, reason: str, message: str) -> dict[str, Any]:
     return {"error": {"code": status, "message": message, "errors": [{"message": message, "reason": reason}]}}
 
 
-QUOTA = Fault(403, google_error(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."))  # fmt: skip
+QUOTA = Fault(
+    403, google_error(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.")
+)
 
 
 class YouTubeFake(ServedFake):
@@ -61,7 +64,7 @@ class YouTubeFake(ServedFake):
         self.codes: dict[str, str] = {}  # code -> PKCE challenge
         self.sessions: dict[str, dict[str, Any]] = {}
         self.init_faults: list[Fault] = []
-        self.put_faults: list[Fault] = []
+        self.put_faults: list[Fault | None] = []  # None: that PUT goes through
         self.thumb_faults: list[Fault] = []
         self.thumbnails: dict[str, bytes] = {}
         self.chunk_delay_s = 0.0
@@ -89,6 +92,11 @@ class YouTubeFake(ServedFake):
 
     async def token(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        basic = request.headers.get("authorization", "")
+        if basic.startswith("Basic "):  # client credentials may come as HTTP Basic auth instead of form fields
+            cid, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+            form.setdefault("client_id", unquote_plus(cid))
+            form.setdefault("client_secret", unquote_plus(secret))
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         if form.get("grant_type") == "authorization_code" and form.get("code") in self.codes:
@@ -96,8 +104,15 @@ class YouTubeFake(ServedFake):
             if not form.get("code_verifier"):
                 return JSONResponse({"error": "invalid_grant", "error_description": "Missing code verifier."}, 400)
             access, refresh = self.issue()
-            return JSONResponse({"access_token": access, "expires_in": 3599, "refresh_token": refresh,
-                                 "scope": "https://www.googleapis.com/auth/youtube.upload", "token_type": "Bearer"})  # fmt: skip
+            return JSONResponse(
+                {
+                    "access_token": access,
+                    "expires_in": 3599,
+                    "refresh_token": refresh,
+                    "scope": "https://www.googleapis.com/auth/youtube.upload",
+                    "token_type": "Bearer",
+                }
+            )
         if form.get("grant_type") == "refresh_token" and form.get("refresh_token") in self.refresh_tokens:
             access = f"ya29.fake-refreshed-{next(self._ids)}"
             self.valid_tokens.add(access)
@@ -146,14 +161,14 @@ class YouTubeFake(ServedFake):
         start, end = (int(x) for x in span.split("-"))
         if start != len(session["data"]) or end - start + 1 != len(body):
             return JSONResponse(google_error(400, "badRequest", f"expected offset {len(session['data'])}"), 400)
+        if self.chunk_delay_s:
+            await asyncio.sleep(self.chunk_delay_s)
         session["puts"].append((start, len(body)))
         if fault := take(self.put_faults):
             if fault.drop:  # the server keeps what arrived before the connection died
                 session["data"] += body[: len(body) // 2]
                 return DropResponse()
             return fault.response()
-        if self.chunk_delay_s:
-            await asyncio.sleep(self.chunk_delay_s)
         session["data"] += body
         if len(session["data"]) == session["total"]:
             session["video_id"] = f"fakeVid{next(self._ids):04d}"

@@ -1,0 +1,287 @@
+"""YouTube (Data API v3) through google-api-python-client: a resumable ``videos.insert``, then ``thumbnails.set``.
+
+Protocol (https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol):
+1. ``POST {upload}/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status`` with the metadata; the
+   answer's ``Location`` is the session URI. It is stored (``data_dir/publish/sessions/``) before any byte is sent.
+2. ``PUT`` the file in chunks (multiples of 256 KiB) with ``Content-Range: bytes a-b/total``; ``308 Resume
+   Incomplete`` with ``Range: bytes=0-N`` confirms N+1 bytes, ``200``/``201`` ends with the video resource.
+3. After a 5xx, a dropped connection or a restart: ``PUT`` with ``Content-Range: bytes */total`` asks what
+   the server holds, and the upload continues from there. A 404/410 there means the session expired: start over.
+
+The client is blocking (httplib2), so each request runs in a worker thread; cancellation is checked between
+chunks. Base URLs come from ``publish.youtube``: ``api_base_url`` for the API, ``upload_base_url`` for the
+upload requests, ``oauth_base_url`` for the token endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import AuthError, InvalidRequest, ProviderError, RateLimited, ReelforgeError
+from ..types import CancelToken, ProgressCallback, report
+from . import youtube_auth
+from .base import Announce, Backoff, Published, Publisher, VideoMetadata
+from .config import YouTubeConfig
+
+PRIVACY = ("private", "unlisted", "public")
+QUOTA_HELP = (
+    "the YouTube Data API quota of this Google Cloud project is used up for today (an upload costs about 1,600 of "
+    "the default 10,000 units a day); it resets at midnight Pacific time, or ask for more quota in the Google "
+    "Cloud console (IAM & Admin > Quotas)"
+)
+
+
+def rebase(uri: str, base: str) -> str:
+    """``uri`` with its scheme and host (and a path prefix) taken from ``base``."""
+    u, b = urlsplit(uri), urlsplit(base)
+    return urlunsplit((b.scheme, b.netloc, b.path.rstrip("/") + u.path, u.query, u.fragment))
+
+
+def _reason(content: bytes | str | None) -> tuple[str, str]:
+    try:
+        error = json.loads(content or b"{}").get("error") or {}
+    except (ValueError, AttributeError):
+        return "", ""
+    if not isinstance(error, dict):
+        return "", str(error)
+    errors = error.get("errors") or [{}]
+    first = errors[0] if isinstance(errors, list) and isinstance(errors[0], dict) else {}
+    return str(first.get("reason") or error.get("status") or ""), str(error.get("message") or "")
+
+
+def map_http_error(status: int, content: bytes | str | None) -> ReelforgeError:
+    """YouTube's answer to the error tree, each with what to do."""
+    reason, message = _reason(content)
+    if status == 401:
+        return AuthError(f"YouTube refused the sign-in (expired or revoked): {youtube_auth.LOGIN_HINT}")
+    if reason in ("quotaExceeded", "dailyLimitExceeded"):
+        return ProviderError(QUOTA_HELP, retryable=False, status=status)
+    if reason == "uploadLimitExceeded":
+        return ProviderError("this channel reached YouTube's upload limit; try again in 24 hours", status=status)
+    if status == 429 or reason in ("rateLimitExceeded", "userRateLimitExceeded"):
+        return RateLimited("YouTube asks to slow down (rate limit); retrying later helps")
+    if status >= 500:
+        return ProviderError(f"YouTube answered {status}; retrying", retryable=True, status=status)
+    if reason in ("youtubeSignupRequired", "forbidden", "insufficientPermissions"):
+        return AuthError(f"the signed-in Google account cannot upload to a YouTube channel ({reason}): {message}")
+    if status == 400:
+        return InvalidRequest({"metadata": f"YouTube refused the video's details ({reason}): {message}"})
+    return ProviderError(f"YouTube answered {status} ({reason or 'no reason'}): {message}", status=status)
+
+
+def video_body(meta: VideoMetadata, config: YouTubeConfig) -> tuple[dict[str, Any], list[str]]:
+    """The ``videos.insert`` body and warnings; every problem with the metadata raised at once."""
+    problems: dict[str, str] = {}
+    warnings: list[str] = []
+    privacy = meta.privacy or config.privacy
+    if privacy not in PRIVACY:
+        problems["privacy"] = f"YouTube privacy is one of {', '.join(PRIVACY)}, got {privacy!r}"
+    title = " ".join(meta.title.replace("<", "").replace(">", "").split()) or "Untitled"
+    if len(title) > 100:
+        title = title[:99] + "…"
+        warnings.append("title shortened to YouTube's 100 characters")
+    status: dict[str, Any] = {
+        "privacyStatus": privacy,
+        "selfDeclaredMadeForKids": config.made_for_kids if meta.made_for_kids is None else meta.made_for_kids,
+    }
+    if meta.publish_at is not None:
+        at = meta.publish_at if meta.publish_at.tzinfo else meta.publish_at.replace(tzinfo=UTC)
+        if at <= datetime.now(UTC):
+            problems["schedule"] = f"the publish time {at.isoformat()} is in the past"
+        if privacy != "private":
+            warnings.append(f"scheduled videos stay private until their publish time (not {privacy})")
+            status["privacyStatus"] = "private"
+        status["publishAt"] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if problems:
+        raise InvalidRequest(problems)
+    tags, total = [], 0
+    for tag in meta.tags:
+        total += len(tag) + 1
+        if total <= 500:  # YouTube's limit for all tags together
+            tags.append(tag.replace("<", "").replace(">", ""))
+    snippet = {
+        "title": title,
+        "description": meta.description.replace("<", "").replace(">", "")[:5000],
+        "tags": tags,
+        "categoryId": meta.category_id or config.category_id,
+    }
+    return {"snippet": snippet, "status": status}, warnings
+
+
+class _SessionHttp:
+    """The authorized httplib2 object, noting the session URI the moment the server hands it out."""
+
+    def __init__(self, inner: Any, on_session: Any) -> None:
+        self.inner = inner
+        self.on_session = on_session
+
+    def request(self, uri: str, method: str = "GET", body: Any = None, headers: Any = None, **kw: Any) -> Any:
+        resp, content = self.inner.request(uri, method=method, body=body, headers=headers, **kw)
+        if method == "POST" and resp.status in (200, 201) and "location" in resp:
+            self.on_session(resp["location"])
+        return resp, content
+
+
+def _transient() -> tuple[type[BaseException], ...]:
+    """Dropped connections, timeouts and torn responses: the upload continues from the confirmed offset."""
+    import httplib2
+
+    return (OSError, http.client.HTTPException, httplib2.HttpLib2Error)
+
+
+class YouTubePublisher(Publisher):
+    name: ClassVar[str] = "youtube"
+    config_model: ClassVar[type[YouTubeConfig]] = YouTubeConfig
+    config: YouTubeConfig
+
+    async def login(self, announce: Announce, *, timeout_s: float = 300.0) -> str:
+        return await youtube_auth.login(self.config, self.store, announce, timeout_s)
+
+    def _service(self) -> tuple[Any, Any, Any]:
+        """(service, authorized http, credentials); blocking."""
+        import google_auth_httplib2
+        import httplib2
+        from googleapiclient.discovery import build
+
+        creds = youtube_auth.credentials(self.config, self.store)
+        raw = httplib2.Http(timeout=self.config.timeout_s)
+        raw.redirect_codes = raw.redirect_codes - {308}  # 308 is "Resume Incomplete" here, not a redirect
+        authed = google_auth_httplib2.AuthorizedHttp(creds, http=raw)
+        service = build(
+            "youtube", "v3", http=authed, static_discovery=True, cache_discovery=False,
+            client_options={"api_endpoint": self.config.api_base_url + "/"},
+        )  # fmt: skip
+        return service, authed, creds
+
+    async def upload(
+        self,
+        file: Path,
+        metadata: VideoMetadata,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        key: str | None = None,
+    ) -> Published:
+        youtube_auth.require_google()
+        body, warnings = video_body(metadata, self.config)
+        session_key, keep = await self.session_key(file, key)
+        if done := self.finished(session_key):
+            return done
+        service, authed, creds = await asyncio.to_thread(self._service)
+        before = creds.token
+        try:
+            state = self.load_session(session_key)
+            if not state.get("video_id"):
+                state["video_id"] = await self._send(service, authed, file, body, session_key, progress, cancel)
+                self.save_session(session_key, {"video_id": state["video_id"]})
+            video_id = state["video_id"]
+            if metadata.thumbnail is not None and Path(metadata.thumbnail).is_file():
+                report(progress, 0.97, "setting the thumbnail")
+                warnings += await self._thumbnail(service, authed, video_id, Path(metadata.thumbnail))
+        finally:
+            await asyncio.to_thread(youtube_auth.save_if_refreshed, creds, before, self.store)
+        report(progress, 1.0, "uploaded to YouTube")
+        published = Published(
+            platform=self.name, video_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}",
+            privacy=body["status"]["privacyStatus"], publish_at=metadata.publish_at, warnings=warnings,
+        )  # fmt: skip
+        return self.finish_session(session_key, keep, published)
+
+    def _request(self, service: Any, file: Path, body: dict[str, Any], state: dict[str, Any]) -> Any:
+        from googleapiclient.http import MediaFileUpload
+
+        media = MediaFileUpload(str(file), mimetype="video/mp4", chunksize=self.config.chunk_size, resumable=True)
+        request = service.videos().insert(part="snippet,status", body=body, media_body=media)
+        request.uri = rebase(request.uri, self.config.upload_base_url)
+        if state.get("session_uri"):  # an earlier run's session: ask the server what it holds first
+            request.resumable_uri = state["session_uri"]
+            request._in_error_state = True
+        return request
+
+    async def _send(
+        self,
+        service: Any,
+        authed: Any,
+        file: Path,
+        body: dict[str, Any],
+        key: str,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> str:
+        """The resumable upload loop; returns the new video's id."""
+        from googleapiclient.errors import HttpError
+
+        state = self.load_session(key)
+        request = self._request(service, file, body, state)
+
+        def on_session(uri: str) -> None:
+            state.update(session_uri=uri, offset=0)
+            self.save_session(key, state)
+
+        http = _SessionHttp(authed, on_session)
+        total = request.resumable.size() or 1
+        backoff = Backoff(self.config)
+        report(progress, 0.0, "uploading to YouTube" + (" (resuming)" if state.get("session_uri") else ""))
+        while True:
+            if cancel is not None:
+                cancel.raise_if_cancelled("upload")
+            try:
+                _, response = await asyncio.to_thread(request.next_chunk, http=http, num_retries=0)
+            except HttpError as exc:
+                error = map_http_error(exc.resp.status, exc.content)
+                if exc.resp.status in (404, 410) and request.resumable_uri:  # the session expired: start over
+                    state.clear()
+                    self.save_session(key, state)
+                    request = self._request(service, file, body, state)
+                    continue
+                if not (isinstance(error, RateLimited) or getattr(error, "retryable", False)):
+                    raise error from None
+                request._in_error_state = request.resumable_uri is not None
+                await self._retry(backoff, cancel, error)
+                continue
+            except _transient() as exc:
+                request._in_error_state = request.resumable_uri is not None
+                failed = ProviderError(f"connection to YouTube failed ({type(exc).__name__})", retryable=True)
+                await self._retry(backoff, cancel, failed)
+                continue
+            backoff.reset()
+            if response is not None:
+                return str(response["id"])
+            state["offset"] = request.resumable_progress
+            self.save_session(key, state)
+            report(progress, 0.95 * request.resumable_progress / total, "uploading to YouTube")
+
+    async def _retry(self, backoff: Backoff, cancel: CancelToken | None, error: ReelforgeError) -> None:
+        if backoff.failures >= self.config.retries:
+            raise ProviderError(
+                f"the upload to YouTube stopped after {backoff.failures + 1} failed tries ({error.message}); "
+                "publish again to resume from the last confirmed byte",
+                retryable=True,
+            )
+        await backoff.wait(cancel)
+
+    async def _thumbnail(self, service: Any, authed: Any, video_id: str, thumb: Path) -> list[str]:
+        """Set the thumbnail; a refusal is a warning (custom thumbnails need a verified channel)."""
+        from googleapiclient.errors import HttpError
+        from googleapiclient.http import MediaFileUpload
+
+        mime = "image/png" if thumb.suffix.lower() == ".png" else "image/jpeg"
+        request = service.thumbnails().set(videoId=video_id, media_body=MediaFileUpload(str(thumb), mimetype=mime))
+        request.uri = rebase(request.uri, self.config.upload_base_url)
+        try:
+            await asyncio.to_thread(request.execute, http=authed, num_retries=min(3, self.config.retries))
+        except HttpError as exc:
+            reason, message = _reason(exc.content)
+            return [f"thumbnail not set ({exc.resp.status} {reason}): {message or 'refused'}"]
+        except _transient() as exc:
+            return [f"thumbnail not set: connection failed ({type(exc).__name__})"]
+        return []
+
+
+__all__ = ["QUOTA_HELP", "YouTubePublisher", "map_http_error", "rebase", "video_body"]
