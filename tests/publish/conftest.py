@@ -48,7 +48,10 @@ def tt(tiktok_server: TikTokFake) -> TikTokFake:
     return tiktok_server
 
 
-def config_dict(tmp_path: Path, yt_url: str = "http://127.0.0.1:9", tt_url: str = "http://127.0.0.1:9") -> dict[str, Any]:
+NOWHERE = "http://127.0.0.1:9"
+
+
+def config_dict(tmp_path: Path, yt_url: str = NOWHERE, tt_url: str = NOWHERE) -> dict[str, Any]:
     secrets = tmp_path / "client_secret.json"
     secrets.write_text(json.dumps({"installed": {
         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": ["http://localhost"],
