@@ -52,8 +52,6 @@ class Reporter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if not self.lost and (round(self.fraction, 3), self.stage, self.message) != self._written:
-            await self.flush()  # the last stage and progress before the outcome is written
 
     async def _run(self) -> None:
         next_check = 0.0

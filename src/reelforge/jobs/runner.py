@@ -154,6 +154,7 @@ class JobRunner:
         if status == JobStatus.cancelled.value and not cancel.cancelled:
             status = JobStatus.failed.value
             values["error"] = JobError(type="Cancelled", message=values["message"], stage=reporter.stage).model_dump()
+        values.update(stage=reporter.stage, progress=round(reporter.fraction, 3))  # the last progress goes with it
         await asyncio.to_thread(self.store.finish, job.id, self.worker, status, **values)
         return status
 

@@ -310,7 +310,8 @@ class JobStore:
             if row is None:
                 return False
             stage = values.pop("stage", row.stage)
-            progress = 1.0 if status == "succeeded" else row.progress
+            progress = values.pop("progress", row.progress)
+            progress = 1.0 if status == "succeeded" else progress
             message = values.pop("message", status)
             return self._close(conn, job_id, worker, status, stage, progress, message, values, now)
 
