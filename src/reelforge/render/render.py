@@ -198,3 +198,6 @@ async def _run(
 def render_timeline_sync(timeline: Timeline, out_path: str | Path, **kwargs: Any) -> RenderResult:
     """Blocking wrapper of ``render_timeline`` for scripts (not from inside a running event loop)."""
     return asyncio.run(render_timeline(timeline, out_path, **kwargs))
+
+
+__all__ = ["GROUP_SCENES", "SINGLE_PROCESS_MAX_SCENES", "render_timeline", "render_timeline_sync"]

@@ -48,10 +48,9 @@ async def narrate(
     """Synthesize each sentence, join them with pauses into ``out`` (WAV), map timings to script words."""
     engine.check_language(script.language, script.text)
     await engine.load()
-    jobs: list[tuple[int, str, list[str]]] = []
-    for i, scene in enumerate(script.scenes):
-        for sentence in split_sentences(scene.text):
-            jobs.append((i, sentence, sentence.split()))
+    jobs = [
+        (i, sentence, sentence.split()) for i, sc in enumerate(script.scenes) for sentence in split_sentences(sc.text)
+    ]
     pieces: list[np.ndarray] = []
     words: list[WordTiming] = []
     spans: list[list[float]] = [[-1.0, 0.0] for _ in script.scenes]
@@ -69,12 +68,7 @@ async def narrate(
         cost += seg.cost_usd
         if spans[scene][0] < 0:
             spans[scene][0] = t
-        if seg.words is not None and len(seg.words) == len(sentence_words):
-            for w, (s, e) in zip(sentence_words, seg.words, strict=True):
-                words.append(WordTiming(text=w, start_s=round(t + s, 4), end_s=round(t + e, 4), scene=scene))
-        else:
-            missing.append((scene, sentence_words, t, t + seg.duration_s))
-            words.extend(WordTiming(text=w, start_s=t, end_s=t, scene=scene) for w in sentence_words)
+        _place_words(seg, sentence_words, scene, t, words, missing)
         pieces.append(_fade(seg.samples.astype(np.float32), rate))
         t += seg.duration_s
         spans[scene][1] = t
@@ -101,6 +95,23 @@ async def narrate(
         cost_usd=round(cost, 6),
         warnings=warnings,
     )
+
+
+def _place_words(
+    seg: Segment,
+    sentence_words: list[str],
+    scene: int,
+    t: float,
+    words: list[WordTiming],
+    missing: list[tuple[int, list[str], float, float]],
+) -> None:
+    """Add a sentence's words, spoken from ``t``: timed by the engine, or untimed and noted in ``missing``."""
+    if seg.words is not None and len(seg.words) == len(sentence_words):
+        for w, (s, e) in zip(sentence_words, seg.words, strict=True):
+            words.append(WordTiming(text=w, start_s=round(t + s, 4), end_s=round(t + e, 4), scene=scene))
+    else:
+        missing.append((scene, sentence_words, t, t + seg.duration_s))
+        words.extend(WordTiming(text=w, start_s=t, end_s=t, scene=scene) for w in sentence_words)
 
 
 def _pause_after(

@@ -84,3 +84,6 @@ def extract_json(text: str) -> Any:
 
 def empty_reply(provider: str) -> GenerationFailed:
     return GenerationFailed(f"{provider} returned an empty reply; try another model or pass --script", stage="script")
+
+
+__all__ = ["LLM", "ChatServer", "Message", "empty_reply", "extract_json", "raise_for_status", "transport_error"]

@@ -42,3 +42,6 @@ class OllamaLLM(ChatServer):
         if not content or not content.strip():
             raise empty_reply("Ollama")
         return content
+
+
+__all__ = ["OllamaLLM"]

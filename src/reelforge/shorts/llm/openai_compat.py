@@ -45,3 +45,6 @@ class OpenAICompatLLM(ChatServer):
         if not content.strip():
             raise empty_reply("the OpenAI-compatible server")
         return content
+
+
+__all__ = ["OpenAICompatLLM"]

@@ -62,3 +62,6 @@ class PexelsSource:
                 detail=f"pexels {video['id']} '{term}'" + (f" by {author}" if author else ""),
             )
         return None
+
+
+__all__ = ["PexelsSource"]

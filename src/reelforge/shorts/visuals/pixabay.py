@@ -61,3 +61,6 @@ class PixabaySource:
                 detail=f"pixabay {hit['id']} '{term}' by {hit.get('user', '')}".strip(),
             )
         return None
+
+
+__all__ = ["PixabaySource"]

@@ -71,3 +71,6 @@ def fit_score(
     if short < target_short * 0.5:
         score -= 5
     return score
+
+
+__all__ = ["download", "fit_score", "get_json"]
