@@ -185,8 +185,7 @@ class TikTokPublisher(Publisher):
                     continue
                 if resp.status_code in (403, 404, 410):
                     raise _Restart()
-                error = tiktok_api.api_error(str((tiktok_api._decode(resp).get("error") or {}).get("code") or ""),
-                                             "", resp.status_code)  # fmt: skip
+                error = tiktok_api.api_error(*tiktok_api.error_of(resp), resp.status_code)
                 if not getattr(error, "retryable", False):
                     raise error
             if backoff.failures >= self.config.retries:

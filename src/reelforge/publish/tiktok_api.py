@@ -76,15 +76,21 @@ def _decode(resp: httpx.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def error_of(resp: httpx.Response) -> tuple[str, str]:
+    """(``error.code``, ``error.message``) of an answer; ``ok`` for a success without an error object."""
+    error = _decode(resp).get("error")
+    if not isinstance(error, dict):
+        return ("ok" if resp.is_success else ""), str(error or "")
+    return str(error.get("code") or ("ok" if resp.is_success else "")), str(error.get("message") or "")
+
+
 def check(resp: httpx.Response) -> dict[str, Any]:
     """The ``data`` of a Content Posting API answer; the mapped error otherwise."""
-    body = _decode(resp)
-    error = body.get("error") or {}
-    code = str(error.get("code") or ("ok" if resp.is_success else ""))
+    code, message = error_of(resp)
     if resp.is_success and code == "ok":
-        data = body.get("data")
+        data = _decode(resp).get("data")
         return data if isinstance(data, dict) else {}
-    raise api_error(code, str(error.get("message") or ""), resp.status_code)
+    raise api_error(code, message, resp.status_code)
 
 
 def _token_record(body: dict[str, Any]) -> dict[str, Any]:
@@ -150,4 +156,4 @@ async def access_token(config: TikTokConfig, store: PublishStore, *, force_refre
     return str(token["access_token"])
 
 
-__all__ = ["LOGIN_HINT", "UNAUDITED_HELP", "access_token", "api_error", "check", "login"]
+__all__ = ["LOGIN_HINT", "UNAUDITED_HELP", "access_token", "api_error", "check", "error_of", "login"]
