@@ -234,19 +234,8 @@ class JobStore:
     # ---- writes by workers (fenced by executor id) -------------------------------------------------------
     @staticmethod
     def _event(conn: Connection, job_id: str, status: str, stage: str | None, progress: float, msg: str | None) -> None:
-        conn.execute(
-            sa.insert(t.events),
-            [
-                {
-                    "job_id": job_id,
-                    "at": utcnow(),
-                    "status": status,
-                    "stage": stage,
-                    "progress": progress,
-                    "message": msg,
-                }
-            ],
-        )
+        values = {"job_id": job_id, "at": utcnow(), "status": status, "stage": stage, "progress": progress}
+        conn.execute(sa.insert(t.events), [{**values, "message": msg}])
 
     def claim(self, job_id: str, worker: str, max_runs: int) -> tuple[str, Job | None]:
         """Take the job for ``worker``: ("run", job), ("cancelled", job), ("finished", job) or ("exhausted", job)."""
@@ -295,6 +284,7 @@ class JobStore:
         return bool(updated), bool(flag)
 
     def cancel_flag(self, job_id: str, worker: str) -> tuple[bool, bool]:
+        """(still this worker's job, cancel requested)."""
         with self.engine.connect() as conn:
             query = sa.select(t.jobs.c.worker, t.jobs.c.cancel_requested).where(t.jobs.c.id == job_id)
             row = conn.execute(query).first()

@@ -245,3 +245,15 @@ async def _run_once(
 
 def run_ffmpeg_sync(args: Sequence[str], **kwargs: object) -> str:
     return asyncio.run(run_ffmpeg(args, **kwargs))  # type: ignore[arg-type]
+
+
+__all__ = [
+    "CRASH_CODES",
+    "FfmpegError",
+    "ffmpeg_exe",
+    "has_encoder",
+    "has_filter",
+    "libx264_args",
+    "run_ffmpeg",
+    "run_ffmpeg_sync",
+]
