@@ -194,13 +194,6 @@ async def test_slow_task_times_out_and_cancel_stops(fake, tmp_path):
     assert len(fake.server.seen("GET", "/v1/query")) == polls_before + 1  # no cancel endpoint: polling stops
 
 
-async def test_resume_from_task_id(fake, tmp_path):
-    fake.seed_task("424242")
-    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume="424242")
-    assert out.provider_job.id == "424242" and not submits(fake)
-    assert probe(tmp_path / "out.mp4").has_video
-
-
 async def test_secret_never_in_errors_or_reprs(fake, tmp_path):
     backend = make(fake)
     fake.submit_faults.append(reply(2013, f"invalid params for key {fake.api_key}"))

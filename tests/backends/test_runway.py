@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
-from reelforge.backends.base import RunContext
 from reelforge.backends.registry import create_backend
 from reelforge.backends.runway import RunwayBackend
 from reelforge.errors import (
     AuthError,
-    Cancelled,
     ContentRejected,
     GenerationFailed,
     InvalidRequest,
@@ -193,30 +191,6 @@ async def test_slow_job_times_out_within_the_bound(fake, tmp_path):
     with pytest.raises(Timeout):
         await run(make(fake, timeout_s=0.3), VideoRequest(prompt="x"), tmp_path, sleep=Sleeper(real_s=0.02))
     assert 1 <= len(fake.server.seen("GET", "/v1/tasks")) < 100
-
-
-async def test_cancel_calls_delete(fake, tmp_path):
-    fake.states = [RUNNING]
-    ctx_cancel = {}
-
-    def cancel_now() -> None:
-        ctx_cancel["token"].cancel()
-
-    backend = make(fake)
-    plan = backend.validate(VideoRequest(prompt="x"))
-    ctx = RunContext(out_path=tmp_path / "out.mp4", sleep=Sleeper(hook=lambda n: cancel_now()))
-    ctx_cancel["token"] = ctx.cancel
-    with pytest.raises(Cancelled):
-        await backend.run(plan, ctx)
-    [delete] = fake.server.seen("DELETE", "/v1/tasks/")
-    assert delete.path.endswith(next(iter(fake.tasks)))
-
-
-async def test_resume_polls_the_stored_task_without_submitting(fake, tmp_path):
-    fake.seed_task("task-from-before")
-    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume="task-from-before")
-    assert out.provider_job.id == "task-from-before"
-    assert not posts(fake) and probe(tmp_path / "out.mp4").has_video
 
 
 async def test_secret_never_in_errors_or_reprs(fake, tmp_path):

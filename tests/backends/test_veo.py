@@ -7,12 +7,10 @@ import json
 
 import pytest
 
-from reelforge.backends.base import RunContext
 from reelforge.backends.registry import create_backend
 from reelforge.backends.veo import VeoBackend
 from reelforge.errors import (
     AuthError,
-    Cancelled,
     ContentRejected,
     GenerationFailed,
     InvalidRequest,
@@ -200,24 +198,6 @@ async def test_slow_operation_times_out(fake, tmp_path):
     fake.states = ["running"]
     with pytest.raises(Timeout):
         await run(make(fake, timeout_s=0.3), VideoRequest(prompt="x"), tmp_path, sleep=Sleeper(real_s=0.02))
-
-
-async def test_cancel_stops_polling(fake, tmp_path):
-    fake.states = ["running"]
-    backend = make(fake)
-    plan = backend.validate(VideoRequest(prompt="x"))
-    ctx = RunContext(out_path=tmp_path / "out.mp4")
-    ctx.sleep = Sleeper(hook=lambda n: ctx.cancel.cancel())
-    with pytest.raises(Cancelled):
-        await backend.run(plan, ctx)
-    assert len(fake.server.seen("GET", "/v1beta/models/")) == 1  # no cancel endpoint: polling just stops
-
-
-async def test_resume_from_operation_name(fake, tmp_path):
-    fake.seed_op(f"models/{MODEL}/operations/earlier")
-    _, out, _ = await run(make(fake), VideoRequest(prompt="x"), tmp_path, resume=f"models/{MODEL}/operations/earlier")
-    assert out.provider_job.id.endswith("/earlier") and not submits(fake)
-    assert probe(tmp_path / "out.mp4").has_video
 
 
 async def test_bad_key_is_auth_error_and_keys_never_leak(fake, tmp_path):
