@@ -165,3 +165,16 @@ async def test_an_llm_that_fails_leaves_the_keyword_plan_and_the_scripts_metadat
     assert result.metadata.source == "script" and result.metadata.title
     side = json.loads(Path(result.sidecar or "").read_text(encoding="utf-8"))
     assert all(scene["search_terms"] and scene["visual_prompt"] for scene in side["script"]["scenes"])
+
+
+async def test_a_changed_script_in_the_same_folder_is_spoken_anew(tmp_path: Path) -> None:
+    work = tmp_path / "job-2"
+    first = await run_short(
+        ShortRequest(script_text=TEXT), fast_config(), data_dir=tmp_path, work_dir=work, render=RecordingRender()
+    )
+    edited = TEXT.replace("Ash rises high.", "Ash rises very high into the sky.")
+    second = await run_short(
+        ShortRequest(script_text=edited), fast_config(), data_dir=tmp_path, work_dir=work, render=RecordingRender()
+    )
+    assert second.resumed == [] and second.words == first.words + 4
+    assert second.scenes[1].text.endswith("into the sky.")
