@@ -139,3 +139,31 @@ def test_cli_worker_exits_cleanly_on_sigterm(setup) -> None:
     wait_for(lambda: "taking jobs" in worker.output(), what="the worker to start")
     worker.stop()
     assert worker.proc.returncode == 0 and "worker stopped" in worker.output()
+
+
+def test_a_recovered_gpu_job_goes_back_through_its_concurrency_1_queue(setup, tiny_mp4: Path) -> None:
+    _, path, service = setup
+    env = {"RF_TEST_CLIP": str(tiny_mp4), "RF_TEST_DELAY_S": "1.5"}
+    jobs = [service.submit("video", {"prompt": f"gpu {i}", "backend": "gpusleepy"}) for i in range(2)]
+    first = WorkerProcess(path, "--queues", "gpu", env=env)
+    try:
+        running = wait_for(lambda: [j for j in jobs if service.get(j.id).status == "running"], what="a gpu job")
+        assert len(running) == 1  # one at a time on the gpu queue
+        first.kill()
+    finally:
+        first.stop()
+    second = WorkerProcess(path, "--queues", "gpu", env=env)
+    try:
+        wait_for(lambda: all(service.get(j.id).finished for j in jobs), what="both gpu jobs to finish")
+    finally:
+        second.stop()
+    done = [service.get(j.id) for j in jobs]
+    assert [j.status for j in done] == ["succeeded", "succeeded"], second.output()
+    assert sorted(j.runs for j in done) == [1, 2]
+    spans = []
+    for job in done:  # from its last start to its end
+        events = service.events(job.id)
+        last_start = max(e.at for e in events if e.status.value == "running")
+        spans.append((last_start, max(e.at for e in events if e.status.value == "succeeded")))
+    first_span, second_span = sorted(spans)
+    assert first_span[1] <= second_span[0], "the recovered job ran beside the other one on a concurrency-1 queue"
