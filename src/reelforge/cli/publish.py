@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import webbrowser
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from ..errors import InvalidRequest, ReelforgeError
+from ..errors import AuthError, InvalidRequest, ReelforgeError
 from ..publish import Published, get_publisher, publish, publisher_names
 from .common import emit_json, fail, load_config, run_task, state
 
@@ -63,6 +64,31 @@ def _human(p: Published) -> None:
         w(f"  warning: {warning}\n")
 
 
+def check_signed_in(config: Any, platform: str, json_output: bool) -> None:
+    """Exit 2 now (before a long render) when ``platform`` is unknown or not signed in."""
+    try:
+        publisher = get_publisher(config, platform)
+    except ReelforgeError as exc:
+        fail(exc, json_output)
+    if not publisher.signed_in():
+        fail(AuthError(f"not signed in to {platform}: run `reelforge publish login {platform}` first"), json_output)
+
+
+def publish_after(config: Any, result: Any, platform: str, json_output: bool, show: Callable[[Any], None]) -> None:
+    """Publish a finished short (``result.path``, its sidecar and thumbnail) and print both results."""
+    if not json_output:
+        show(result)
+
+    async def work(on_progress: Any, cancel: Any) -> Published:
+        return await publish(config, result.path, {"to": platform}, on_progress, cancel)
+
+    published = run_task(work, json_output=json_output, label=f"publish to {platform}")
+    if json_output:
+        emit_json({**result.model_dump(mode="json"), "published": published.model_dump(mode="json")})
+    else:
+        _human(published)
+
+
 def _schedule(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -110,4 +136,4 @@ def register(app: typer.Typer) -> None:
             _human(result)
 
 
-__all__ = ["register"]
+__all__ = ["check_signed_in", "publish_after", "register"]

@@ -31,18 +31,26 @@ def _human(result: Any) -> None:
         w(f"  warning: {warning}\n")
 
 
-def _run(request: Any, shorts_override: Any, json_output: bool, label: str) -> None:
+def _run(request: Any, shorts_override: Any, json_output: bool, label: str, upload: str | None = None) -> None:
     from ..shorts.api import amake_short
     from ..shorts.config import ShortsConfig
 
     config = load_config()
+    if upload:  # refuse before rendering when the platform is unknown or not signed in
+        from .publish import check_signed_in
+
+        check_signed_in(config, upload, json_output)
     shorts = shorts_override(config.section(ShortsConfig)) if shorts_override else None
 
     async def work(on_progress: Any, cancel: Any) -> Any:
         return await amake_short(request, config=config, shorts=shorts, on_progress=on_progress, cancel=cancel)
 
     result = run_task(work, json_output=json_output, label=label)
-    if json_output:
+    if upload:  # the short is on disk; a failed upload leaves it there and `reelforge publish` resumes it
+        from .publish import publish_after
+
+        publish_after(config, result, upload, json_output, _human)
+    elif json_output:
         emit_json(result)
     else:
         _human(result)
@@ -64,7 +72,7 @@ def register(app: typer.Typer) -> None:
         captions: Annotated[str | None, Opt("--captions", help="karaoke | word | sentence | none")] = None,
         caption_style: Annotated[str | None, Opt("--caption-style", help="Caption style preset.")] = None,
         target_duration: Annotated[float | None, Opt("--target-duration", help="Seconds.")] = None,
-        upload: Annotated[str | None, Opt("--upload", help="youtube")] = None,
+        upload: Annotated[str | None, Opt("--upload", help="youtube | tiktok: publish the short when done.")] = None,
         out: Annotated[Path, Opt("-o", "--out", help="Output MP4.")] = Path("short.mp4"),
         json_output: Annotated[bool, Opt("--json")] = False,
     ) -> None:
@@ -86,12 +94,11 @@ def register(app: typer.Typer) -> None:
                 captions=captions,
                 caption_style=caption_style,
                 target_duration_s=target_duration,
-                upload=upload,
                 output=out,
             )
         except ValidationError as exc:
             fail(exc, json_output)
-        _run(request, None, json_output, "short")
+        _run(request, None, json_output, "short", upload)
 
     @app.command()
     def demo(
