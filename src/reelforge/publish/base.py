@@ -127,21 +127,25 @@ class Publisher(ABC):
             return key, True
         return await asyncio.to_thread(file_digest, file), False
 
-    def load_session(self, key: str) -> dict[str, Any]:
-        return self.store.read_session(self.name, key)
+    async def load_session(self, key: str) -> dict[str, Any]:
+        return await asyncio.to_thread(self.store.read_session, self.name, key)
 
-    def save_session(self, key: str, state: dict[str, Any]) -> None:
-        self.store.write_session(self.name, key, state)
+    async def save_session(self, key: str, state: dict[str, Any]) -> None:
+        await asyncio.to_thread(self.store.write_session, self.name, key, dict(state))
 
-    def finish_session(self, key: str, keep: bool, published: Published) -> Published:
+    async def clear_session(self, key: str) -> None:
+        await asyncio.to_thread(self.store.clear_session, self.name, key)
+
+    async def finish_session(self, key: str, keep: bool, published: Published) -> Published:
+        """Remember the result under a caller's key (a job step), else forget the session."""
         if keep:
-            self.save_session(key, {"done": published.model_dump(mode="json")})
+            await self.save_session(key, {"done": published.model_dump(mode="json")})
         else:
-            self.store.clear_session(self.name, key)
+            await self.clear_session(key)
         return published
 
-    def finished(self, key: str) -> Published | None:
-        done = self.load_session(key).get("done")
+    async def finished(self, key: str) -> Published | None:
+        done = (await self.load_session(key)).get("done")
         return Published.model_validate(done) if isinstance(done, dict) else None
 
 

@@ -105,23 +105,23 @@ class TikTokPublisher(Publisher):
         if metadata.publish_at is not None:
             raise InvalidRequest({"schedule": "TikTok's Content Posting API cannot schedule a post; publish it now"})
         session_key, keep = await self.session_key(file, key)
-        if done := self.finished(session_key):
+        if done := await self.finished(session_key):
             return done
         async with httpx.AsyncClient(timeout=self.config.timeout_s) as client:
             while True:
-                state = self.load_session(session_key)
+                state = await self.load_session(session_key)
                 if not state.get("publish_id"):
                     state = await self._init(client, file, metadata, cancel)
-                    self.save_session(session_key, state)
+                    await self.save_session(session_key, state)
                 try:
                     await self._send(client, file, state, session_key, progress, cancel)
                     break
                 except _Restart:
-                    self.store.clear_session(self.name, session_key)
+                    await self.clear_session(session_key)
             data = await self._wait(client, state, progress, cancel)
         published = self._published(state, data)
         report(progress, 1.0, "published on TikTok" if state["mode"] == "direct" else "sent to the TikTok inbox")
-        return self.finish_session(session_key, keep, published)
+        return await self.finish_session(session_key, keep, published)
 
     async def _init(
         self, client: httpx.AsyncClient, file: Path, meta: VideoMetadata, cancel: CancelToken | None
@@ -138,7 +138,7 @@ class TikTokPublisher(Publisher):
             problems["video"] = f"the video is {meta.duration_s:.1f}s; this creator may post at most {longest}s"
         if problems:
             raise InvalidRequest(problems)
-        size = file.stat().st_size
+        size = (await asyncio.to_thread(file.stat)).st_size
         chunk, count = chunk_plan(size, self.config.chunk_size)
         source = {"source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk, "total_chunk_count": count}
         if mode == "direct":
@@ -180,7 +180,7 @@ class TikTokPublisher(Publisher):
                 if resp.status_code in (200, 201, 206):
                     backoff.reset()
                     state["next_chunk"] += 1
-                    self.save_session(key, state)
+                    await self.save_session(key, state)
                     report(progress, 0.9 * (end + 1) / size, "uploading to TikTok")
                     continue
                 if resp.status_code in (403, 404, 410):

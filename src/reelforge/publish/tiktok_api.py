@@ -8,6 +8,7 @@ the token endpoint answers ``{"access_token", "expires_in", "refresh_token", "re
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -137,13 +138,13 @@ async def login(config: TikTokConfig, store: PublishStore, announce: Announce, t
         code = await rx.wait(state, timeout_s)
         form = {"code": code, "grant_type": "authorization_code", "redirect_uri": rx.redirect_uri}
     token = await _token_call(config, {**form, "code_verifier": verifier}, "sign-in")
-    store.write_token("tiktok", token)
+    await asyncio.to_thread(store.write_token, "tiktok", token)
     return "TikTok: signed in"
 
 
 async def access_token(config: TikTokConfig, store: PublishStore, *, force_refresh: bool = False) -> str:
     """The stored access token, refreshed (and stored again) when it expires within a minute."""
-    token = store.read_token("tiktok")
+    token = await asyncio.to_thread(store.read_token, "tiktok")
     if not token or not token.get("access_token"):
         raise AuthError(f"not signed in to TikTok: {LOGIN_HINT}")
     if force_refresh or float(token.get("expires_at") or 0) < time.time() + 60:
@@ -152,7 +153,7 @@ async def access_token(config: TikTokConfig, store: PublishStore, *, force_refre
         token = await _token_call(
             config, {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}, "token refresh"
         )
-        store.write_token("tiktok", token)
+        await asyncio.to_thread(store.write_token, "tiktok", token)
     return str(token["access_token"])
 
 

@@ -171,19 +171,20 @@ class YouTubePublisher(Publisher):
         youtube_auth.require_google()
         body, warnings = video_body(metadata, self.config)
         session_key, keep = await self.session_key(file, key)
-        if done := self.finished(session_key):
+        if done := await self.finished(session_key):
             return done
         service, authed, creds = await asyncio.to_thread(self._service)
         before = creds.token
         try:
-            state = self.load_session(session_key)
+            state = await self.load_session(session_key)
             if not state.get("video_id"):
                 state["video_id"] = await self._send(service, authed, file, body, session_key, progress, cancel)
-                self.save_session(session_key, {"video_id": state["video_id"]})
+                await self.save_session(session_key, {"video_id": state["video_id"]})
             video_id = state["video_id"]
-            if metadata.thumbnail is not None and Path(metadata.thumbnail).is_file():
+            thumb = Path(metadata.thumbnail) if metadata.thumbnail is not None else None
+            if thumb is not None and await asyncio.to_thread(thumb.is_file):
                 report(progress, 0.97, "setting the thumbnail")
-                warnings += await self._thumbnail(service, authed, video_id, Path(metadata.thumbnail))
+                warnings += await self._thumbnail(service, authed, video_id, thumb)
         finally:
             await asyncio.to_thread(youtube_auth.save_if_refreshed, creds, before, self.store)
         report(progress, 1.0, "uploaded to YouTube")
@@ -191,7 +192,7 @@ class YouTubePublisher(Publisher):
             platform=self.name, video_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}",
             privacy=body["status"]["privacyStatus"], publish_at=metadata.publish_at, warnings=warnings,
         )  # fmt: skip
-        return self.finish_session(session_key, keep, published)
+        return await self.finish_session(session_key, keep, published)
 
     def _request(self, service: Any, file: Path, body: dict[str, Any], state: dict[str, Any]) -> Any:
         from googleapiclient.http import MediaFileUpload
@@ -217,12 +218,12 @@ class YouTubePublisher(Publisher):
         """The resumable upload loop; returns the new video's id."""
         from googleapiclient.errors import HttpError
 
-        state = self.load_session(key)
+        state = await self.load_session(key)
         request = self._request(service, file, body, state)
 
-        def on_session(uri: str) -> None:
+        def on_session(uri: str) -> None:  # runs in the request's worker thread
             state.update(session_uri=uri, offset=0)
-            self.save_session(key, state)
+            self.store.write_session(self.name, key, dict(state))
 
         http = _SessionHttp(authed, on_session)
         total = request.resumable.size() or 1
@@ -237,7 +238,7 @@ class YouTubePublisher(Publisher):
                 error = map_http_error(exc.resp.status, exc.content)
                 if exc.resp.status in (404, 410) and request.resumable_uri:  # the session expired: start over
                     state.clear()
-                    self.save_session(key, state)
+                    await self.save_session(key, state)
                     request = self._request(service, file, body, state)
                     continue
                 if not (isinstance(error, RateLimited) or getattr(error, "retryable", False)):
@@ -254,7 +255,7 @@ class YouTubePublisher(Publisher):
             if response is not None:
                 return str(response["id"])
             state["offset"] = request.resumable_progress
-            self.save_session(key, state)
+            await self.save_session(key, state)
             report(progress, 0.95 * request.resumable_progress / total, "uploading to YouTube")
 
     async def _retry(self, backoff: Backoff, cancel: CancelToken | None, error: ReelforgeError) -> None:

@@ -86,7 +86,7 @@ async def login(config: YouTubeConfig, store: PublishStore, announce: Announce, 
     require_google()
     from google_auth_oauthlib.flow import Flow
 
-    client = client_config(config)
+    client = await asyncio.to_thread(client_config, config)
     async with RedirectReceiver(0) as rx:
         flow = Flow.from_client_config(client, scopes=SCOPES, redirect_uri=rx.redirect_uri)
         flow.autogenerate_code_verifier = True
@@ -104,7 +104,7 @@ async def login(config: YouTubeConfig, store: PublishStore, announce: Announce, 
     creds = flow.credentials
     if not creds.refresh_token:
         raise AuthError("Google sent no refresh token: remove reelforge's access at myaccount.google.com, log in again")
-    store.write_token("youtube", json.loads(creds.to_json()))
+    await asyncio.to_thread(store.write_token, "youtube", json.loads(creds.to_json()))
     return "YouTube: signed in"
 
 
