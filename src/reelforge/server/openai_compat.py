@@ -1,0 +1,338 @@
+"""The OpenAI-compatible video API under ``/openai/v1``: a program written for OpenAI's Videos API works against
+reelforge by changing ``base_url``, with every backend behind it and reelforge's budgets, fallback and ledger.
+
+``model`` names a backend (``procedural``) or ``backend/model`` (``runway/gen4_turbo``); a video is a ``video``
+job run by the job service (so any worker on the database may run it), and its content is the library's file.
+Every failure on this surface, auth included, is answered in OpenAI's error shape
+``{"error": {"message", "type", "param", "code"}}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+
+from ..config import Config
+from ..errors import (
+    AuthError,
+    BackendUnavailable,
+    BudgetExceeded,
+    ConfigError,
+    InvalidRequest,
+    RateLimited,
+    ReelforgeError,
+)
+from ..jobs import tables as job_tables
+from ..jobs.models import Job
+from ..jobs.service import JobService
+from ..library.assets import AssetStore
+from .openai_models import (
+    PARAM_OF,
+    UPLOADS,
+    CreateVideoBody,
+    ErrorBody,
+    ErrorResponse,
+    OpenAIError,
+    UrlFetcher,
+    Video,
+    VideoDeleted,
+    VideoList,
+    read_create,
+    video_of,
+)
+
+log = logging.getLogger(__name__)
+PREFIX = "/openai/v1"
+#: how long a client's poll helper waits between retrievals (OpenAI's ``openai-poll-after-ms`` header)
+POLL_AFTER_MS = 500
+#: how long DELETE waits for a running video to stop after cancelling it
+DELETE_WAIT_S = 15.0
+Auth = Callable[..., Any]
+
+
+def not_found(video_id: str) -> OpenAIError:
+    return OpenAIError(404, f"no video {video_id!r}", param="video_id", code="video_not_found")
+
+
+def _from_reelforge(exc: ReelforgeError) -> OpenAIError:
+    if isinstance(exc, OpenAIError):
+        return exc
+    if isinstance(exc, InvalidRequest):
+        field = next(iter(exc.problems), None)
+        param = PARAM_OF.get(field.split(".")[0], field) if field else None
+        code = "model_not_found" if "unknown backend" in exc.message else "invalid_value"
+        return OpenAIError(400, exc.message, param=param, code=code)
+    if isinstance(exc, BackendUnavailable):
+        code = "model_not_found" if "unknown backend" in exc.message else "model_unavailable"
+        return OpenAIError(400, exc.message, param="model", code=code)
+    if isinstance(exc, AuthError):
+        return OpenAIError(401, exc.message, code="invalid_api_key")
+    if isinstance(exc, BudgetExceeded):
+        return OpenAIError(402, exc.message, type="insufficient_quota", code="budget_exceeded")
+    if isinstance(exc, RateLimited):
+        return OpenAIError(429, exc.message, type="rate_limit_error", code="rate_limit_exceeded")
+    if isinstance(exc, ConfigError):
+        return OpenAIError(503, f"the server's config is invalid: {exc.message}", type="server_error", code="config")
+    return OpenAIError(502, exc.message or type(exc).__name__, type="server_error", code="upstream_error")
+
+
+def error_response(exc: Exception) -> JSONResponse:
+    """Any failure as OpenAI's error shape, with the status that fits."""
+    if isinstance(exc, RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        err = OpenAIError(400, f"{'.'.join(loc) or 'request'}: {first.get('msg', 'invalid')}", code="invalid_value")
+        err.param = loc[0] if loc else None
+    elif isinstance(exc, HTTPException):
+        kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
+        err = OpenAIError(exc.status_code, str(exc.detail), type=kind, code=f"http_{exc.status_code}")
+    elif isinstance(exc, ReelforgeError):
+        err = _from_reelforge(exc)
+    else:
+        log.exception("OpenAI-compatible route failed", exc_info=exc)
+        err = OpenAIError(500, "internal server error", type="server_error", code="server_error")
+    body = ErrorResponse(error=ErrorBody(message=err.message, type=err.type, param=err.param, code=err.code))
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    return JSONResponse(body.model_dump(), status_code=err.status, headers=headers)
+
+
+class OpenAIRoute(APIRoute):
+    """A route whose every failure (its dependencies' too, such as auth) is answered in OpenAI's error shape."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:  # every failure leaves as an OpenAI error, never as a bare 500
+                return error_response(exc)
+
+        return route
+
+
+def token_auth(config: Config) -> Auth:
+    """Bearer tokens from ``server.api_tokens`` (compared in constant time); none configured: open."""
+    tokens = [t.get_secret_value().encode() for t in config.server.api_tokens]
+
+    async def require_token(request: Request) -> None:
+        if not tokens:
+            return
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        supplied = given.strip().encode()
+        ok = False
+        for token in tokens:  # every token is compared, so timing says nothing about which one was close
+            ok |= hmac.compare_digest(supplied, token)
+        if scheme.lower() != "bearer" or not ok:
+            raise OpenAIError(401, "a valid bearer token is required (Authorization: Bearer …)", code="invalid_api_key")
+
+    return require_token
+
+
+class VideoService:
+    """The operations behind the routes, over one job service and the library's assets."""
+
+    def __init__(self, config: Config, jobs: JobService, fetch: UrlFetcher | None = None) -> None:
+        self.config, self.jobs, self.fetch = config, jobs, fetch
+        self._assets: AssetStore | None = None
+
+    @property
+    def assets(self) -> AssetStore:
+        if self._assets is None:
+            self._assets = AssetStore(self.jobs.engine, Path(self.config.data_dir))
+        return self._assets
+
+    async def job(self, video_id: str) -> Job:
+        try:
+            job = await asyncio.to_thread(self.jobs.get, video_id)
+        except InvalidRequest:
+            raise not_found(video_id) from None
+        if job.kind != "video":
+            raise not_found(video_id)
+        return job
+
+    async def create(self, request: Request) -> Video:
+        from ..api import aestimate
+        from ..types import VideoRequest
+
+        video_request, upload = await read_create(request, self.config, self.fetch)
+        try:
+            planned = await aestimate(VideoRequest.model_validate(video_request), config=self.config)
+            # the request is pinned to what was planned, so a queued video already reports its size and seconds
+            video_request.update(backend=planned["backend"], duration_s=planned["duration_s"])
+            video_request.setdefault("resolution", f"{planned['width']}x{planned['height']}")
+            job = await asyncio.to_thread(self.jobs.submit, "video", video_request)
+        except BaseException:
+            if upload is not None:
+                upload.unlink(missing_ok=True)
+            raise
+        return video_of(job)
+
+    async def page(self, after: str | None, limit: int, order: str) -> VideoList:
+        if after:
+            await self.job(after)  # an unknown cursor is a 404, as on OpenAI
+        jobs = await asyncio.to_thread(self._list, after, limit + 1, order)
+        data = [video_of(j) for j in jobs[:limit]]
+        return VideoList(
+            data=data,
+            first_id=data[0].id if data else None,
+            last_id=data[-1].id if data else None,
+            has_more=len(jobs) > limit,
+        )
+
+    def _list(self, after: str | None, limit: int, order: str) -> list[Job]:
+        if order == "desc":
+            return self.jobs.list(kind="video", limit=limit, before=after)
+        t = job_tables.jobs
+        query = sa.select(t).where(t.c.kind == "video").order_by(t.c.created_at.asc(), t.c.id.asc()).limit(limit)
+        with self.jobs.engine.connect() as conn:
+            if after:
+                anchor = conn.execute(sa.select(t.c.created_at).where(t.c.id == after)).scalar()
+                query = query.where(sa.or_(t.c.created_at > anchor, sa.and_(t.c.created_at == anchor, t.c.id > after)))
+            rows = conn.execute(query).all()
+        return [Job.model_validate({k: v for k, v in r._mapping.items() if k != "workflow_id"}) for r in rows]
+
+    async def content(self, video_id: str, variant: str) -> FileResponse:
+        if variant not in ("video", "thumbnail"):
+            raise OpenAIError(400, f"variant {variant!r} is not offered: use video or thumbnail", param="variant",
+                              code="invalid_value")  # fmt: skip
+        job = await self.job(video_id)
+        if job.status != "succeeded":
+            state = video_of(job).status
+            raise OpenAIError(409, f"video {video_id} is {state}: its content is ready once it is completed",
+                              code="video_not_ready")  # fmt: skip
+        asset = None
+        if job.assets:
+            try:
+                asset = await self.assets.get(job.assets[0])
+            except InvalidRequest:
+                asset = None
+        path = asset.path if asset else Path(str((job.result or {}).get("path", "")))
+        if variant == "thumbnail":
+            thumb = asset.thumbnail_path if asset else None
+            if thumb is None or not await asyncio.to_thread(thumb.is_file):
+                raise OpenAIError(404, f"video {video_id} has no thumbnail", param="variant", code="not_found")
+            return FileResponse(thumb, media_type="image/jpeg", filename=f"{video_id}.jpg")
+        if not str(path) or not await asyncio.to_thread(path.is_file):
+            raise OpenAIError(404, f"the file of video {video_id} is gone from the library", code="not_found")
+        return FileResponse(path, media_type="video/mp4", filename=f"{video_id}.mp4")
+
+    async def delete(self, video_id: str) -> VideoDeleted:
+        """Cancel it if it is still running (waiting until it stops), then remove its file and its record."""
+        job = await self.job(video_id)
+        if not job.finished:
+            await asyncio.to_thread(self.jobs.cancel, video_id)
+            waited = 0.0
+            while not job.finished and waited < DELETE_WAIT_S:
+                await asyncio.sleep(0.2)
+                waited += 0.2
+                job = await self.job(video_id)
+            if not job.finished:
+                raise OpenAIError(409, f"video {video_id} is being cancelled; delete it again once it has stopped",
+                                  code="video_busy")  # fmt: skip
+        for asset_id in job.assets:
+            with contextlib.suppress(InvalidRequest):  # already removed from the library
+                await self.assets.remove(asset_id)
+        await asyncio.to_thread(self._forget, job)
+        return VideoDeleted(id=video_id)
+
+    def _forget(self, job: Job) -> None:
+        """Delete the job's record, its events, its workflow and the reference image this surface stored."""
+        job_id = job.id
+        image = Path(str(job.request.get("image", "")))
+        if image.parent == (Path(self.config.data_dir) / UPLOADS).resolve():
+            image.unlink(missing_ok=True)
+        workflow_id = self.jobs.store.workflow_id(job_id)
+        with self.jobs.engine.begin() as conn:
+            conn.execute(sa.delete(job_tables.events).where(job_tables.events.c.job_id == job_id))
+            conn.execute(sa.delete(job_tables.jobs).where(job_tables.jobs.c.id == job_id))
+        try:
+            self.jobs.client.delete_workflows([workflow_id])
+        except Exception:  # the record is gone; a workflow row left behind is only history
+            log.warning("could not delete workflow %s of deleted video %s", workflow_id, job_id, exc_info=True)
+
+
+def _int_param(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise OpenAIError(400, f"{name} must be a whole number", param=name, code="invalid_value") from None
+    if not low <= number <= high:
+        raise OpenAIError(400, f"{name} must be between {low} and {high}", param=name, code="invalid_value")
+    return number
+
+
+def openai_router(
+    config: Config, jobs: JobService, *, auth: Auth | None = None, fetch: UrlFetcher | None = None
+) -> APIRouter:
+    """The ``/openai/v1`` routes over ``jobs``. ``auth`` is the server's bearer-token dependency (default: one
+    reading ``server.api_tokens``); ``fetch`` downloads an https ``input_reference`` through the server's
+    guarded fetcher (without one, https references are refused and uploads or data: URLs are taken)."""
+    service = VideoService(config, jobs, fetch)
+    router = APIRouter(
+        prefix=PREFIX,
+        tags=["openai"],
+        route_class=OpenAIRoute,
+        dependencies=[Depends(auth or token_auth(config))],
+        responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+    )
+    create_body = {"requestBody": {"content": {
+        "application/json": {"schema": CreateVideoBody.model_json_schema()},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["prompt"], "properties": {
+            "prompt": {"type": "string"}, "model": {"type": "string"}, "seconds": {"type": "string"},
+            "size": {"type": "string"}, "input_reference": {"type": "string", "format": "binary"}}}},
+    }}}  # fmt: skip
+
+    @router.post("/videos", response_model=Video, openapi_extra=create_body, summary="Create a video")
+    async def create_video(request: Request) -> Video:
+        return await service.create(request)
+
+    @router.get("/videos", response_model=VideoList, summary="List videos")
+    async def list_videos(after: str | None = None, limit: str | None = None, order: str = "desc") -> VideoList:
+        if order not in ("asc", "desc"):
+            raise OpenAIError(400, "order must be asc or desc", param="order", code="invalid_value")
+        return await service.page(after, _int_param(limit, "limit", 20, 1, 100), order)
+
+    @router.get("/videos/{video_id}", response_model=Video, summary="Retrieve a video")
+    async def retrieve_video(video_id: str, response: Response) -> Video:
+        response.headers["openai-poll-after-ms"] = str(POLL_AFTER_MS)
+        return video_of(await service.job(video_id))
+
+    @router.get(
+        "/videos/{video_id}/content",
+        summary="Download a video's content",
+        response_class=FileResponse,
+        responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}}}, 409: {"model": ErrorResponse}},
+    )
+    async def video_content(video_id: str, variant: str = "video") -> FileResponse:
+        return await service.content(video_id, variant)
+
+    @router.delete("/videos/{video_id}", response_model=VideoDeleted, summary="Delete a video")
+    async def delete_video(video_id: str) -> VideoDeleted:
+        return await service.delete(video_id)
+
+    return router
+
+
+__all__ = [
+    "PREFIX",
+    "OpenAIError",
+    "OpenAIRoute",
+    "VideoService",
+    "error_response",
+    "openai_router",
+    "token_auth",
+]
