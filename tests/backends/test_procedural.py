@@ -14,11 +14,11 @@ from PIL import Image
 
 from reelforge.backends.base import RunContext, RunOutput
 from reelforge.backends.procedural import ProceduralBackend
-from reelforge.backends.procedural_fonts import find_font
 from reelforge.backends.procedural_scenes import choose_scene, key_words
 from reelforge.backends.registry import create_backend
 from reelforge.errors import Cancelled, InvalidRequest
 from reelforge.media import probe
+from reelforge.media.fonts import find_font
 from reelforge.types import CancelToken, VideoRequest
 
 

@@ -233,3 +233,11 @@ class DiffusersBackend(Backend):
             warnings.append(f"{source.pipeline_class} made {info.num_frames} frames, not the {plan.num_frames} asked")
         ctx.progress(1.0, "done")
         return RunOutput(actual_usd=0.0, billable=False, warnings=[*warnings, *out.notes], seed=seed)
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "REQUIRED_MODULES",
+    "DiffusersBackend",
+    "DiffusersConfig",
+]

@@ -41,6 +41,7 @@ _URL_KEYS = ("status_url", "response_url", "cancel_url")
 _INPUT_FIELDS = ("prompt", "negative_prompt", "image_url", "audio_url", "video_url", "input")
 
 
+# long: a data table, one entry per model the host serves
 def _catalog() -> dict[str, ModelEntry]:
     wan_fal = partial(wan, audio="audio_url", size="tier", duration_str=True)
     entries = [
@@ -285,3 +286,10 @@ class FalBackend(CatalogBackend):
 
     async def cancel(self, job: ProviderJob, client: ProviderClient) -> None:
         await self.call(client, "PUT", self._url(job, "cancel_url"))
+
+
+__all__ = [
+    "CATALOG",
+    "FalBackend",
+    "FalConfig",
+]

@@ -260,3 +260,12 @@ def _b64(data: bytes) -> str:
     import base64
 
     return base64.b64encode(data).decode()
+
+
+__all__ = [
+    "DEFAULT_I2V",
+    "DEFAULT_T2V",
+    "HuggingFaceBackend",
+    "HuggingFaceConfig",
+    "hf_spec",
+]

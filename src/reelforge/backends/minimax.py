@@ -220,3 +220,11 @@ class MinimaxBackend(HostedBackend):
         if not url:
             raise ProviderError(f"minimax file {file_id} has no download_url yet", retryable=True)
         return str(url)
+
+
+__all__ = [
+    "MODELS",
+    "MinimaxBackend",
+    "MinimaxConfig",
+    "base_error",
+]

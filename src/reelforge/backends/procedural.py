@@ -140,3 +140,11 @@ def _prepare_still(read: Callable[[], bytes], size: tuple[int, int]) -> bytes:
         raise InvalidRequest({"image": f"image has too many pixels ({exc})"}) from None
     except (OSError, ValueError) as exc:
         raise InvalidRequest({"image": f"cannot decode the image ({exc})"}) from None
+
+
+__all__ = [
+    "MODEL",
+    "SPEC",
+    "ProceduralBackend",
+    "ProceduralConfig",
+]

@@ -108,3 +108,13 @@ def available_backends() -> list[str]:
             continue
         out.append(name)
     return out
+
+
+__all__ = [
+    "BUILTINS",
+    "available_backends",
+    "backend_class",
+    "backend_names",
+    "create_backend",
+    "register_backend",
+]

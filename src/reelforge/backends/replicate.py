@@ -192,3 +192,12 @@ class ReplicateBackend(CatalogBackend):
 
     async def cancel(self, job: ProviderJob, client: ProviderClient) -> None:
         await self.call(client, "POST", f"/v1/predictions/{job.id}/cancel")
+
+
+__all__ = [
+    "CATALOG",
+    "CONTENT_RE",
+    "ReplicateBackend",
+    "ReplicateConfig",
+    "first_url",
+]

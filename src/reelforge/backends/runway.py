@@ -201,3 +201,12 @@ def failure_error(job_id: str, data: dict[str, Any]) -> ReelforgeError:
     if code.startswith("ASSET.") or code.startswith("INPUT_PREPROCESSING."):
         return GenerationFailed(f"{where}. Check the input image (format, size, reachable URL)", stage="input")
     return GenerationFailed(f"{where}. This is usually transient; try again", stage="generation")
+
+
+__all__ = [
+    "MODELS",
+    "RUNWAY_VERSION",
+    "RunwayBackend",
+    "RunwayConfig",
+    "failure_error",
+]

@@ -228,3 +228,14 @@ class VeoBackend(HostedBackend):
         same = urlsplit(url).netloc == urlsplit(self.base_url).netloc
         return self.headers() if same else {}  # the key goes to Google's API host only (the client never
         # sends it on to a redirect's storage host)
+
+
+__all__ = [
+    "MODELS",
+    "VEO3",
+    "VeoBackend",
+    "VeoConfig",
+    "google_failure",
+    "operation_result",
+    "veo_spec",
+]

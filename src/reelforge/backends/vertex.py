@@ -206,3 +206,11 @@ class VertexBackend(VeoBackend):
 
     def download_headers(self, job: ProviderJob, url: str) -> dict[str, str]:
         return self.headers() if url.startswith(self.cfg.storage_base_url.rstrip("/")) else {}
+
+
+__all__ = [
+    "MODELS",
+    "SCOPES",
+    "VertexBackend",
+    "VertexConfig",
+]

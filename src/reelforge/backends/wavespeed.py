@@ -39,6 +39,7 @@ INPUT_RE = re.compile(r"prompt|input|image|audio", re.I)
 _LTX = {"1080p": (1920, 1080), "1440p": (2560, 1440), "2160p": (3840, 2160)}
 
 
+# long: a data table, one entry per model the host serves
 def _catalog() -> dict[str, ModelEntry]:
     entries = [
         ModelEntry(wan25_spec("alibaba/wan-2.5/text-to-video", "text-to-video"), partial(wan, image=None)),
@@ -211,3 +212,11 @@ class WavespeedBackend(CatalogBackend):
                 f"{self.name} task {job_id} was refused by the content filter: {reason[:200]}", stage=stage
             )
         return GenerationFailed(f"{self.name} task {job_id} failed: {reason[:300]}", billable=False)
+
+
+__all__ = [
+    "CATALOG",
+    "CONTENT_RE",
+    "INPUT_RE",
+    "WavespeedBackend",
+]

@@ -25,14 +25,35 @@ def test_configured_names_the_device() -> None:
     assert DiffusersBackend({"device": "cpu"}).configured() == (True, "runs on cpu")
 
 
+@pytest.fixture
+def no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine as torch would see it without a GPU (these tests run on CUDA machines too)."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    if getattr(torch.backends, "mps", None) is not None:
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+
+
+@pytest.mark.usefixtures("no_gpu")
 def test_auto_without_a_gpu_asks_to_insist_on_the_cpu() -> None:
     ok, why = DiffusersBackend({"device": "auto"}).configured()
     assert not ok and why is not None and "device: cpu" in why
 
 
+@pytest.mark.usefixtures("no_gpu")
 def test_cuda_asked_but_absent() -> None:
     ok, why = DiffusersBackend({"device": "cuda"}).configured()
     assert not ok and why is not None and "no CUDA device" in why
+
+
+def test_auto_with_a_gpu_names_it() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    ok, why = DiffusersBackend({"device": "auto"}).configured()
+    assert ok and why is not None and why.startswith("runs on cuda (")
 
 
 def test_missing_extra_names_the_pip_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

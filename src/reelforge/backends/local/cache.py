@@ -149,3 +149,10 @@ def shared_cache() -> PipelineCache:
         if _shared is None:
             _shared = PipelineCache()
         return _shared
+
+
+__all__ = [
+    "CacheEntry",
+    "PipelineCache",
+    "shared_cache",
+]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 from ...errors import GenerationFailed
 from ...media import ProbeResult, atomic_path, probe, run_ffmpeg
 from ...media.ffmpeg import libx264_args
+from ...media.framerate import rate_str
 from ...types import CancelToken
 
 
@@ -39,7 +39,6 @@ def to_uint8(frames: Any) -> np.ndarray:
 
 
 def encode_args(width: int, height: int, fps: float, out: Path, crf: int = 18, preset: str = "medium") -> list[str]:
-    rate = Fraction(fps).limit_denominator(1001)
     vf = ["pad=ceil(iw/2)*2:ceil(ih/2)*2"] if width % 2 or height % 2 else []  # yuv420p needs even sides
     return [
         "-f",
@@ -49,7 +48,7 @@ def encode_args(width: int, height: int, fps: float, out: Path, crf: int = 18, p
         "-s",
         f"{width}x{height}",
         "-r",
-        f"{rate.numerator}/{rate.denominator}",
+        rate_str(fps),
         "-i",
         "pipe:0",
         *(["-vf", ",".join(vf)] if vf else []),
@@ -86,3 +85,10 @@ async def encode_frames(
         if not info.has_video or info.num_frames != n:
             raise GenerationFailed(f"encoded {info.num_frames} frames of the {n} generated", stage="encode")
     return replace(info, path=Path(out_path))
+
+
+__all__ = [
+    "encode_args",
+    "encode_frames",
+    "to_uint8",
+]

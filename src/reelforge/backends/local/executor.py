@@ -154,12 +154,7 @@ class InProcessExecutor:
         torch = import_torch()
         pipe = derive_pipeline(entry, job.run_class, import_diffusers())
         device, memory = entry.info["device"], entry.info["memory"]
-        n_pixels = job.call.get("width", 0) * job.call.get("height", 0) * job.call.get("num_frames", 1)
-        tiling = (
-            job.vae_tiling
-            if job.vae_tiling is not None
-            else (device.startswith("cuda") and (memory != "none" or n_pixels >= 832 * 480 * 49))
-        )
+        tiling = _vae_tiling(job, device, memory)
         set_vae_options(pipe, tiling, job.vae_slicing)
         kwargs, ignored = build_kwargs(pipe, job.call, import_diffusers(), job.user_keys)
         notes = [*notes, *ignored]
@@ -198,16 +193,20 @@ class InProcessExecutor:
         del out
         info = {
             **{k: v for k, v in entry.info.items() if k != "notes"},
-            "cached": not loaded,
-            "steps": steps,
-            "denoise_s": round(time.perf_counter() - started, 3),
-            "seed": job.seed,
-            "vae_tiling": tiling,
-            "pipeline": type(pipe).__name__,
+            **{"cached": not loaded, "steps": steps, "denoise_s": round(time.perf_counter() - started, 3)},
+            **{"seed": job.seed, "vae_tiling": tiling, "pipeline": type(pipe).__name__},
         }
         if device.startswith("cuda"):
             info["peak_memory_bytes"] = int(torch.cuda.max_memory_allocated(torch.device(device)))
         return GenerationOutput(frames=np.asarray(frames), info=info, notes=notes)
+
+
+def _vae_tiling(job: GenerationJob, device: str, memory: str) -> bool:
+    """As configured; by default on when offloading or for large videos on CUDA."""
+    if job.vae_tiling is not None:
+        return job.vae_tiling
+    n_pixels = job.call.get("width", 0) * job.call.get("height", 0) * job.call.get("num_frames", 1)
+    return device.startswith("cuda") and (memory != "none" or n_pixels >= 832 * 480 * 49)
 
 
 def _free(pipe: Any, device: str, memory: str) -> None:

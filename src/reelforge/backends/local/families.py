@@ -276,3 +276,27 @@ def exact_size(family: Family, tier: str, aspect: str) -> tuple[int, int] | None
     if a * w == b * h or abs(a / b - h / w) < 0.05:
         return h, w
     return None
+
+
+__all__ = [
+    "COGVIDEOX",
+    "COGVIDEOX15",
+    "HUNYUAN",
+    "KNOWN_MODELS",
+    "LTX",
+    "MOCHI",
+    "PIPELINES",
+    "SVD",
+    "SVD14",
+    "VARIANTS",
+    "WAN",
+    "WAN22",
+    "WAN22_TI2V",
+    "Family",
+    "detect_variant",
+    "exact_size",
+    "family_for",
+    "frame_rule",
+    "spec_for",
+    "supported_pipelines",
+]

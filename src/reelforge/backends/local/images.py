@@ -59,3 +59,9 @@ async def _download(url: str, ctx: RunContext) -> bytes:
             f"could not download the input image {url}: {exc}", retryable=True, submitted=False
         ) from None
     return resp.content
+
+
+__all__ = [
+    "keyframe_refs",
+    "load_image",
+]

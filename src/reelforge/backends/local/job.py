@@ -70,3 +70,11 @@ class Executor(Protocol):
     ) -> GenerationOutput: ...
 
     async def aclose(self) -> None: ...
+
+
+__all__ = [
+    "Executor",
+    "GenerationEvent",
+    "GenerationJob",
+    "GenerationOutput",
+]

@@ -188,3 +188,21 @@ def release(device: str) -> None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
+
+
+__all__ = [
+    "EXTRA_HINT",
+    "MEMORY_MODES",
+    "Placement",
+    "component_bytes",
+    "free_device_bytes",
+    "import_diffusers",
+    "import_torch",
+    "load_pipeline",
+    "pick_device",
+    "pick_dtype",
+    "pick_memory",
+    "place",
+    "release",
+    "set_vae_options",
+]

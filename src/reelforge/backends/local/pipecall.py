@@ -125,3 +125,13 @@ def build_kwargs(
         elif key in user_keys:
             notes.append(f"extra.{key} ignored: {type(pipe).__name__} does not take it")
     return kwargs, notes
+
+
+__all__ = [
+    "KEYFRAMES",
+    "RESERVED",
+    "build_kwargs",
+    "choose_pipeline",
+    "derive_pipeline",
+    "plan_call",
+]

@@ -120,3 +120,12 @@ def known_source(model: str) -> ModelSource | None:
         return None
     pipeline_class, variant = KNOWN_MODELS[model]
     return ModelSource(name=model, pipeline_class=pipeline_class, variant=variant)
+
+
+__all__ = [
+    "ModelSource",
+    "how_to_get",
+    "known_source",
+    "locate",
+    "offline",
+]
