@@ -68,6 +68,7 @@ class YouTubeFake(ServedFake):
         self.thumb_faults: list[Fault] = []
         self.thumbnails: dict[str, bytes] = {}
         self.chunk_delay_s = 0.0
+        self.lapse_tokens_after_puts: int | None = None  # then every access token stops working (refresh needed)
         if hasattr(self, "server"):
             self.server.requests.clear()
 
@@ -170,6 +171,8 @@ class YouTubeFake(ServedFake):
                 return DropResponse()
             return fault.response()
         session["data"] += body
+        if self.lapse_tokens_after_puts is not None and len(session["puts"]) == self.lapse_tokens_after_puts:
+            self.valid_tokens.clear()
         if len(session["data"]) == session["total"]:
             session["video_id"] = f"fakeVid{next(self._ids):04d}"
         return self._state(session)

@@ -124,6 +124,17 @@ async def test_expired_token_is_refreshed_and_stored(config: Config, yt: YouTube
     assert mode(store.token_path("youtube")) == 0o600
 
 
+async def test_token_lapsing_mid_upload_is_refreshed(config: Config, yt: YouTubeFake, tmp_path: Path) -> None:
+    sign_in_youtube(config, yt)
+    video = video_file(tmp_path, SIZE)
+    yt.lapse_tokens_after_puts = 2
+    await publish(config, video, {"to": "youtube"})
+    session = yt.only_session()
+    assert yt.digest(session["data"]) == sha(video) and yt.sent_bytes() == SIZE
+    token = PublishStore(config.data_dir).read_token("youtube")
+    assert token is not None and token["token"] in yt.valid_tokens  # the refreshed token was stored
+
+
 async def test_revoked_sign_in_says_to_log_in_again(config: Config, yt: YouTubeFake, tmp_path: Path) -> None:
     sign_in_youtube(config, yt, expiry=PAST, revoked=True)
     with pytest.raises(AuthError) as err:

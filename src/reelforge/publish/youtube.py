@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -114,6 +115,21 @@ def video_body(meta: VideoMetadata, config: YouTubeConfig) -> tuple[dict[str, An
     return {"snippet": snippet, "status": status}, warnings
 
 
+@dataclass
+class _Upload:
+    """One upload's moving parts, shared by the loop and its error recovery."""
+
+    service: Any
+    creds: Any
+    file: Path
+    body: dict[str, Any]
+    key: str
+    state: dict[str, Any]
+    backoff: Backoff
+    cancel: CancelToken | None
+    refreshed: bool = False
+
+
 class _SessionHttp:
     """The authorized httplib2 object, noting the session URI the moment the server hands it out."""
 
@@ -131,8 +147,9 @@ class _SessionHttp:
 def _transient() -> tuple[type[BaseException], ...]:
     """Dropped connections, timeouts and torn responses: the upload continues from the confirmed offset."""
     import httplib2
+    from google.auth.exceptions import TransportError
 
-    return (OSError, http.client.HTTPException, httplib2.HttpLib2Error)
+    return (OSError, http.client.HTTPException, httplib2.HttpLib2Error, TransportError)
 
 
 class YouTubePublisher(Publisher):
@@ -152,7 +169,8 @@ class YouTubePublisher(Publisher):
         creds = youtube_auth.credentials(self.config, self.store)
         raw = httplib2.Http(timeout=self.config.timeout_s)
         raw.redirect_codes = raw.redirect_codes - {308}  # 308 is "Resume Incomplete" here, not a redirect
-        authed = google_auth_httplib2.AuthorizedHttp(creds, http=raw)
+        # no silent refresh-and-resend on 401: a chunk's body is a stream read once; the loop refreshes instead
+        authed = google_auth_httplib2.AuthorizedHttp(creds, http=raw, refresh_status_codes=())
         service = build(
             "youtube", "v3", http=authed, static_discovery=True, cache_discovery=False,
             client_options={"api_endpoint": self.config.api_base_url + "/"},
@@ -178,7 +196,8 @@ class YouTubePublisher(Publisher):
         try:
             state = await self.load_session(session_key)
             if not state.get("video_id"):
-                state["video_id"] = await self._send(service, authed, file, body, session_key, progress, cancel)
+                client = (service, authed, creds)
+                state["video_id"] = await self._send(client, file, body, session_key, progress, cancel)
                 await self.save_session(session_key, {"video_id": state["video_id"]})
             video_id = state["video_id"]
             thumb = Path(metadata.thumbnail) if metadata.thumbnail is not None else None
@@ -207,8 +226,7 @@ class YouTubePublisher(Publisher):
 
     async def _send(
         self,
-        service: Any,
-        authed: Any,
+        client: tuple[Any, Any, Any],
         file: Path,
         body: dict[str, Any],
         key: str,
@@ -218,45 +236,74 @@ class YouTubePublisher(Publisher):
         """The resumable upload loop; returns the new video's id."""
         from googleapiclient.errors import HttpError
 
-        state = await self.load_session(key)
-        request = self._request(service, file, body, state)
+        service, authed, creds = client
+        up = _Upload(service, creds, file, body, key, await self.load_session(key), Backoff(self.config), cancel)
+        request = self._request(service, file, body, up.state)
 
         def on_session(uri: str) -> None:  # runs in the request's worker thread
-            state.update(session_uri=uri, offset=0)
-            self.store.write_session(self.name, key, dict(state))
+            up.state.update(session_uri=uri, offset=0)
+            self.store.write_session(self.name, key, dict(up.state))
 
         http = _SessionHttp(authed, on_session)
         total = request.resumable.size() or 1
-        backoff = Backoff(self.config)
-        report(progress, 0.0, "uploading to YouTube" + (" (resuming)" if state.get("session_uri") else ""))
+        report(progress, 0.0, "uploading to YouTube" + (" (resuming)" if up.state.get("session_uri") else ""))
         while True:
             if cancel is not None:
                 cancel.raise_if_cancelled("upload")
             try:
-                _, response = await asyncio.to_thread(request.next_chunk, http=http, num_retries=0)
+                response = await asyncio.to_thread(self._next_chunk, request, http, creds)
             except HttpError as exc:
-                error = map_http_error(exc.resp.status, exc.content)
-                if exc.resp.status in (404, 410) and request.resumable_uri:  # the session expired: start over
-                    state.clear()
-                    await self.save_session(key, state)
-                    request = self._request(service, file, body, state)
-                    continue
-                if not (isinstance(error, RateLimited) or getattr(error, "retryable", False)):
-                    raise error from None
-                request._in_error_state = request.resumable_uri is not None
-                await self._retry(backoff, cancel, error)
+                request = await self._recover(exc, request, up)
                 continue
             except _transient() as exc:
                 request._in_error_state = request.resumable_uri is not None
                 failed = ProviderError(f"connection to YouTube failed ({type(exc).__name__})", retryable=True)
-                await self._retry(backoff, cancel, failed)
+                await self._retry(up.backoff, cancel, failed)
                 continue
-            backoff.reset()
+            up.backoff.reset()
+            up.refreshed = False
             if response is not None:
                 return str(response["id"])
-            state["offset"] = request.resumable_progress
-            await self.save_session(key, state)
+            up.state["offset"] = request.resumable_progress
+            await self.save_session(key, up.state)
             report(progress, 0.95 * request.resumable_progress / total, "uploading to YouTube")
+
+    async def _recover(self, exc: Any, request: Any, up: _Upload) -> Any:
+        """After an HTTP error: refresh a lapsed token once, start over when the session expired, back off on
+        5xx and rate limits (the next request asks the server what it holds); raise anything else."""
+        status = exc.resp.status
+        if status == 401 and not up.refreshed:
+            await asyncio.to_thread(self._refresh, up.creds)
+            up.refreshed = True
+            request._in_error_state = request.resumable_uri is not None
+            return request
+        if status in (404, 410) and request.resumable_uri:  # the session expired on the server: start over
+            up.state.clear()
+            await self.save_session(up.key, up.state)
+            return self._request(up.service, up.file, up.body, up.state)
+        error = map_http_error(status, exc.content)
+        if not (isinstance(error, RateLimited) or getattr(error, "retryable", False)):
+            raise error from None
+        request._in_error_state = request.resumable_uri is not None
+        await self._retry(up.backoff, up.cancel, error)
+        return request
+
+    @staticmethod
+    def _next_chunk(request: Any, http: Any, creds: Any) -> Any:
+        """One request of the upload (blocking); a token about to expire is refreshed first."""
+        if not creds.valid:
+            YouTubePublisher._refresh(creds)
+        return request.next_chunk(http=http, num_retries=0)[1]
+
+    @staticmethod
+    def _refresh(creds: Any) -> None:
+        from google.auth.exceptions import RefreshError
+        from google.auth.transport.requests import Request
+
+        try:
+            creds.refresh(Request())
+        except RefreshError:
+            raise AuthError(f"the YouTube sign-in expired or was revoked: {youtube_auth.LOGIN_HINT}") from None
 
     async def _retry(self, backoff: Backoff, cancel: CancelToken | None, error: ReelforgeError) -> None:
         if backoff.failures >= self.config.retries:
