@@ -22,9 +22,9 @@ def reelforge_render(spec: dict, out: Path) -> None:
 # ---------------------------------------------------------------- (c) one hand-written ffmpeg command
 def ffmpeg_render(spec: dict, out: Path) -> None:
     from reelforge.media import ffmpeg_exe
+    from reelforge.media.fonts import SHIPPED_DIR
     from reelforge.render import Timeline
     from reelforge.render.captions import write_captions
-    from reelforge.render.fonts import SHIPPED_DIR
 
     tl = Timeline.model_validate(spec)
     tmp = Path(tempfile.mkdtemp())
@@ -104,9 +104,9 @@ def moviepy_render(spec: dict, out: Path) -> None:
     from moviepy import AudioFileClip, CompositeAudioClip, CompositeVideoClip, ImageClip, VideoFileClip, afx, vfx
     from PIL import Image, ImageDraw, ImageFont
 
+    from reelforge.media.fonts import SHIPPED_DIR
     from reelforge.render import Timeline
     from reelforge.render.captions import phrases
-    from reelforge.render.fonts import SHIPPED_DIR
 
     tl = Timeline.model_validate(spec)
     w, h = tl.output.size

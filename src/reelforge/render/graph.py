@@ -2,24 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from fractions import Fraction
-
-
-def escape_value(value: str) -> str:
-    """Escape a filter option value for use inside ``-filter_complex`` (both quoting levels)."""
-    level1 = re.sub(r"([\\:'])", r"\\\1", value)
-    return re.sub(r"([\\'\[\],;])", r"\\\1", level1)
-
-
-def fps_fraction(fps: float) -> Fraction:
-    return Fraction(fps).limit_denominator(1001)
-
-
-def fps_str(fps: float) -> str:
-    f = fps_fraction(fps)
-    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
 
 
 @dataclass

@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .graph import Graph, escape_value, fps_str
+from ..media.framerate import rate_str
+from .graph import Graph
 from .inputs import ReadyVisual
 from .timeline import ClipVisual, ColorVisual, Fit, ImageVisual
 
@@ -29,7 +30,7 @@ class Frame:
 
     @property
     def rate(self) -> str:
-        return fps_str(self.fps)
+        return rate_str(self.fps)
 
 
 def _even(x: float) -> int:
@@ -145,4 +146,4 @@ def visual_chain(g: Graph, rv: ReadyVisual, fit: Fit, frames: int, fr: Frame, in
     return color_chain(g, rv, frames, fr)
 
 
-__all__ = ["Frame", "escape_value", "fit_chain", "visual_chain"]
+__all__ = ["Frame", "fit_chain", "visual_chain"]
