@@ -7,9 +7,11 @@ beats the worker's lease and reaps dead workers, whose unfinished jobs DBOS puts
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from dbos import DBOS
 
@@ -24,6 +26,29 @@ from .runner import Handler, JobRunner
 from .store import JobStore
 
 log = logging.getLogger(__name__)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """DBOS's console log handler, writing to ``sys.stderr`` as it is at each record (DBOS's own keeps the stream
+    it was made with, which may be closed by the time a later worker in the same process logs)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _dbos_logging() -> None:
+    dbos_log = logging.getLogger("dbos")
+    if not dbos_log.handlers:
+        handler = _StderrHandler()
+        handler.name = "__dbos_console_log_handler__"
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)8s] (dbos) %(message)s", "%H:%M:%S"))
+        dbos_log.addHandler(handler)
+        dbos_log.propagate = False
 
 
 class Worker:
@@ -62,6 +87,7 @@ class Worker:
         dbos_engine.ensure_system_tables(system_url)
         self.executor_id = leases.claim_slot(engine, self.queues, self.settings.lease_s, self.name)
         dbos_engine.set_runner(JobRunner(self.config, JobStore(engine), self.executor_id, self.handlers))
+        _dbos_logging()
         DBOS(
             config={
                 "name": dbos_engine.APP_NAME,
