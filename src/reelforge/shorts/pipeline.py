@@ -32,16 +32,21 @@ def content_id(request: ShortRequest) -> str:
     link of the checkpoint keys, so a changed script never reuses an old narration, whatever the folder."""
     return fingerprint(
         request.topic,
-        file_digest(request.script),
+        file_digest(_expand(request.script)),
         request.script_text,
-        file_digest(request.voiceover),
+        file_digest(_expand(request.voiceover)),
         request.language,
         request.target_duration_s,
     )
 
 
-def run_id_for(request: ShortRequest) -> str:
-    return request.run_id or content_id(request)
+def _expand(path: Path | None) -> Path | None:
+    return Path(path).expanduser() if path is not None else None
+
+
+def run_id_for(request: ShortRequest, content: str | None = None) -> str:
+    """The run folder's name: ``request.run_id``, else the request's ``content_id``."""
+    return request.run_id or content or content_id(request)
 
 
 def _start(
@@ -54,8 +59,8 @@ def _start(
     """Check the request, make the run folder and the services (file checks and digests: run in a thread)."""
     check_request(request)
     cfg = effective_config(request, config)
-    data_dir = Path(data_dir).expanduser()
-    root = Path(work_dir).expanduser() if work_dir is not None else data_dir / "shorts" / "runs" / run_id_for(request)
+    data_dir, content = Path(data_dir).expanduser(), content_id(request)
+    root = _expand(work_dir) or data_dir / "shorts" / "runs" / run_id_for(request, content)
     generate, render, on_progress, cancel = services
     if render is None:
         from ..render import render_timeline as render
@@ -69,7 +74,7 @@ def _start(
         cancel=cancel,
         on_progress=on_progress,
     )
-    return RunState(request=request, config=cfg, key=content_id(request)), ctx
+    return RunState(request=request, config=cfg, key=content), ctx
 
 
 async def _run_stage(stage: Stage, state: RunState, ctx: StageContext) -> None:
