@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reelforge.backends import ProviderJob
+from reelforge.backends import HostedConfig, ProviderJob
 from reelforge.backends.prices import estimate, find_rule
 from reelforge.backends.registry import BUILTINS, _entry_point_targets, backend_class
 from reelforge.errors import Cancelled, InvalidRequest, ProviderError
@@ -81,6 +81,18 @@ async def test_the_estimate_follows_the_price_rule(h: Harness) -> None:
         assert cost == rule["usd_per_video"][f"{plan.resolution}_{round(plan.duration_s)}s"]
     else:
         assert cost == estimate(h.name, plan)
+
+
+def test_a_hosted_config_cannot_declare_a_plain_text_secret() -> None:
+    with pytest.raises(TypeError, match="SecretStr"):
+        type("Leaky", (HostedConfig,), {"__annotations__": {"client_secret": str | None}, "client_secret": None})
+
+
+@pytest.mark.parametrize("field", ["api_key", "token", "api_token"])
+def test_every_name_for_the_key_lands_in_one_secret(field: str) -> None:
+    backend = backend_class("huggingface")({field: "hf_secret_0123456789"})
+    assert backend.secret == "hf_secret_0123456789"
+    assert "hf_secret_0123456789" not in repr(backend.config) + backend.config.model_dump_json()
 
 
 def test_a_backend_without_a_price_rule_says_its_cost_is_unknown() -> None:

@@ -244,3 +244,27 @@ def test_not_configured_names_the_variable(monkeypatch):
         monkeypatch.delenv(env, raising=False)
     ok, why = RunwayBackend({}).configured()
     assert not ok and "RUNWAY_API_KEY" in why
+
+
+async def test_after_an_interrupted_submit_a_found_task_is_polled_and_an_absent_one_submitted(fake, tmp_path):
+    fake.seed_task("found-1")
+    recorded: list[Any] = []
+
+    async def on_submitted(job: Any) -> None:
+        recorded.append(job)
+
+    class Finder(RunwayBackend):
+        async def lookup(self, plan: Any, client: Any) -> Any:
+            return self.job("found-1")
+
+    class Absent(RunwayBackend):
+        async def lookup(self, plan: Any, client: Any) -> Any:
+            return None  # the provider says no such task exists: submitting is safe
+
+    config = {"api_key": fake.api_key, "base_url": fake.url, "poll_interval_s": 0.01}
+    _, out, _ = await run(
+        Finder(config), VideoRequest(prompt="x"), tmp_path, submit_uncertain=True, on_submitted=on_submitted
+    )
+    assert out.provider_job.id == "found-1" and not posts(fake) and recorded == [out.provider_job]
+    _, out, _ = await run(Absent(config), VideoRequest(prompt="x"), tmp_path, submit_uncertain=True)
+    assert len(posts(fake)) == 1 and out.provider_job.id != "found-1"

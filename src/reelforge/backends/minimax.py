@@ -9,6 +9,7 @@ resolution and duration.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Any, ClassVar
 
@@ -185,7 +186,8 @@ class MinimaxBackend(HostedBackend):
         return body
 
     async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
-        data = (await self.call(client, "POST", "/v1/video_generation", json=self.body(plan))).json()
+        body = await asyncio.to_thread(self.body, plan)  # local images are read and encoded off the event loop
+        data = (await self.call(client, "POST", "/v1/video_generation", json=body)).json()
         if (error := self._error(data, "submit")) is not None:
             raise error
         if not data.get("task_id"):

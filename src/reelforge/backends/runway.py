@@ -8,6 +8,7 @@ SUCCEEDED with signed output URLs (valid 24-48 h), FAILED with a ``failureCode``
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from ..errors import ContentRejected, GenerationFailed, InvalidRequest, ReelforgeError
@@ -162,7 +163,8 @@ class RunwayBackend(HostedBackend):
 
     async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         path = "/v1/image_to_video" if plan.image is not None else "/v1/text_to_video"
-        response = await self.call(client, "POST", path, json=self.body(plan))
+        body = await asyncio.to_thread(self.body, plan)  # local images are read and encoded off the event loop
+        response = await self.call(client, "POST", path, json=body)
         task_id = response.json().get("id")
         if not task_id:
             raise GenerationFailed(f"runway accepted the request but returned no task id: {response.text[:200]}")
