@@ -116,8 +116,8 @@ class WorkerProcess:
         return self.log.read_text(errors="replace")
 
 
-def processes_mentioning(text: str) -> list[int]:
-    """Pids of live processes whose command line mentions ``text`` (e.g. a test's data folder)."""
+def ffmpeg_processes(text: str) -> list[int]:
+    """Pids of live ffmpeg processes whose command line mentions ``text`` (e.g. a test's data folder)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -127,6 +127,6 @@ def processes_mentioning(text: str) -> list[int]:
             state = (entry / "stat").read_text().split(") ", 1)[1][:1]
         except OSError:
             continue
-        if text in cmdline and state != "Z":
+        if text in cmdline and "ffmpeg" in cmdline.split(" ", 1)[0] and state != "Z":
             found.append(int(entry.name))
     return found

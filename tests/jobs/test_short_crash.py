@@ -9,7 +9,7 @@ from reelforge.jobs import JobService
 from reelforge.jobs.runner import work_dir_of
 from reelforge.shorts.demo import STILLS
 
-from .helpers import WorkerProcess, processes_mentioning, register_test_backends, wait_for, write_config
+from .helpers import WorkerProcess, ffmpeg_processes, register_test_backends, wait_for, write_config
 
 register_test_backends()
 
@@ -34,14 +34,14 @@ def test_kill_inside_the_render_resumes_without_new_narration(tmp_path: Path) ->
         first = WorkerProcess(path)
         try:
             wait_for(
-                lambda: service.get(job.id).stage == "render" and processes_mentioning(str(tmp_path)),
+                lambda: service.get(job.id).stage == "render" and ffmpeg_processes(str(tmp_path)),
                 what="ffmpeg to render the short",
             )
             narrated = wav.stat()
             first.kill()
         finally:
             first.stop()
-        assert not processes_mentioning(str(tmp_path)), "ffmpeg outlived its killed worker"
+        assert not ffmpeg_processes(str(tmp_path)), "ffmpeg outlived its killed worker"
         second = WorkerProcess(path)
         try:
             done = wait_for(lambda: (j := service.get(job.id)).finished and j, what="the short to finish")
@@ -53,3 +53,23 @@ def test_kill_inside_the_render_resumes_without_new_narration(tmp_path: Path) ->
     kept = wav.stat()
     assert (kept.st_ino, kept.st_mtime_ns) == (narrated.st_ino, narrated.st_mtime_ns)  # not synthesized again
     assert Path(done.result["path"]).is_file() and done.result["width"] == 480
+
+
+def test_cancel_during_the_render_from_another_process_kills_ffmpeg(tmp_path: Path) -> None:
+    config, path = write_config(tmp_path, f"sqlite:///{tmp_path / 'data' / 'reelforge.db'}", shorts=SHORTS)
+    with JobService(config) as service:
+        job = service.submit("short", {"script_text": SCRIPT})
+        worker = WorkerProcess(path)
+        try:
+            wait_for(
+                lambda: service.get(job.id).stage == "render" and ffmpeg_processes(str(tmp_path)),
+                what="ffmpeg to render the short",
+            )
+            assert service.cancel(job.id).action == "cancelling"
+            done = wait_for(lambda: (j := service.get(job.id)).finished and j, what="the short to stop")
+            assert not ffmpeg_processes(str(tmp_path)), "ffmpeg still runs after the cancel"
+            assert worker.proc.poll() is None  # the worker itself goes on
+        finally:
+            worker.stop()
+    assert done.status == "cancelled" and done.stage == "render" and done.error is None
+    assert "render" in (done.message or "")

@@ -14,7 +14,7 @@ from reelforge.config import Config
 from reelforge.jobs import JobService
 from tests.fakes.runway_server import PENDING, RUNNING, SUCCEEDED, RunwayFake
 
-from .helpers import WorkerProcess, processes_mentioning, register_test_backends, wait_for, write_config
+from .helpers import WorkerProcess, ffmpeg_processes, register_test_backends, wait_for, write_config
 
 register_test_backends()
 
@@ -57,7 +57,7 @@ def test_a_worker_killed_while_polling_resumes_with_one_submit(setup, runway: Ru
         first.kill()
     finally:
         first.stop()
-    assert not processes_mentioning(str(tmp_path)), "a child of the killed worker is still running"
+    assert not ffmpeg_processes(str(tmp_path)), "a child of the killed worker is still running"
     [task_id] = runway.tasks
     runway.tasks[task_id]["states"] = [SUCCEEDED]
     second = WorkerProcess(path)
@@ -69,7 +69,7 @@ def test_a_worker_killed_while_polling_resumes_with_one_submit(setup, runway: Ru
     assert submits(runway) == 1
     assert done.runs == 2 and done.result and Path(done.result["path"]).is_file()
     assert [a.provider_job_id for a in done.attempts if a.outcome == "succeeded"] == [task_id]
-    assert not processes_mentioning(str(tmp_path))
+    assert not ffmpeg_processes(str(tmp_path))
 
 
 def test_cancel_from_another_process_stops_the_job_and_the_provider_task(setup, runway: RunwayFake) -> None:
