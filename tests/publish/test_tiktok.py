@@ -30,11 +30,16 @@ def test_chunk_plan_follows_tiktoks_rules(size: int) -> None:
     assert chunk_rule_problem(size, chunk, count) is None
 
 
-async def test_login_stores_the_token_privately(config: Config, tt: TikTokFake) -> None:
+async def test_login_stores_the_token_privately(
+    config: Config, tt: TikTokFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     await get_publisher(config, "tiktok").login(browser(), timeout_s=20)
     store = PublishStore(config.data_dir)
     token = store.read_token("tiktok")
     assert token is not None and token["access_token"] in tt.valid_tokens
+    for secret in (token["access_token"], token["refresh_token"], "fake-tiktok-client-secret-4567"):
+        assert secret not in caplog.text
     assert mode(store.token_path("tiktok")) == 0o600
     authorize = tt.server.seen("GET", "/v2/auth/authorize/")[0]
     assert "code_challenge=" in authorize.query and "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in authorize.query

@@ -25,12 +25,17 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-async def test_login_stores_the_token_privately(config: Config, yt: YouTubeFake) -> None:
+async def test_login_stores_the_token_privately(
+    config: Config, yt: YouTubeFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     publisher = get_publisher(config, "youtube")
     await publisher.login(browser(), timeout_s=20)
     store = PublishStore(config.data_dir)
     token = store.read_token("youtube")
     assert token is not None and token["token"] in yt.valid_tokens and token["refresh_token"] in yt.refresh_tokens
+    for secret in (token["token"], token["refresh_token"], token["client_secret"]):
+        assert secret not in caplog.text
     assert mode(store.token_path("youtube")) == 0o600
     assert mode(store.token_path("youtube").parent) == 0o700
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,16 @@ from .store import PublishStore
 
 SCOPES = ["https://www.googleapis.com/auth/youtube.upload"]
 LOGIN_HINT = "run `reelforge publish login youtube`"
+
+
+class _DropDebug(logging.Filter):
+    """requests-oauthlib's DEBUG lines print the token response and the client secret: they are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("requests_oauthlib.oauth2_session").addFilter(_DropDebug())
 
 
 def require_google() -> None:
