@@ -31,7 +31,9 @@ def set_runner(runner: JobRunner | None) -> None:
     _runner = runner
 
 
-@DBOS.step(name=STEP_NAME)
+# The runner stores every failure of the work itself; an exception here is the database failing under it, so
+# the step is retried (the engine and the studio resume from their checkpoints, never paying twice).
+@DBOS.step(name=STEP_NAME, retries_allowed=True, max_attempts=5, interval_seconds=2.0, backoff_rate=2.0)
 async def run_job_step(job_id: str) -> str:
     if _runner is None:  # pragma: no cover - a worker always installs its runner before launch
         raise RuntimeError("no job runner in this process")
