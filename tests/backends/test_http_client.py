@@ -127,7 +127,6 @@ async def test_api_calls_take_the_short_path_and_keep_httpx_semantics(
         assert data["got"] == {"x": [1, "é"]} and data["auth"] == "Bearer k" and data["method"] == "POST"
         assert data["query"] == "a=1&b=2" and data["agent"] == "reelforge-test" and data["type"] == "application/json"
         assert isinstance(r, httpx.Response) and r.status_code == 200
-        assert str(r.request.url).startswith(f"{server.url}/echo") and r.request.method == "POST"
         r = await send(client, "DELETE", f"{server.url}/echo", who="t", timeout=5.0)
         assert r.json()["method"] == "DELETE" and r.json()["got"] is None
         assert (await send(client, "GET", f"{server.url}/gzipped", who="t")).json() == {"zipped": True}

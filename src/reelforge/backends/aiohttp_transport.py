@@ -93,9 +93,12 @@ async def _save(response: aiohttp.ClientResponse, dest: Path) -> None:
                 raise _DiskError(exc) from exc
 
 
-def answer(status: int, headers: list[tuple[bytes, bytes]], content: bytes, method: str, url: str) -> httpx.Response:
-    """A whole answer as an ``httpx.Response`` built through httpx's public constructor."""
-    return httpx.Response(status, headers=headers, content=content, request=httpx.Request(method, url))
+def answer(status: int, headers: list[tuple[bytes, bytes]], content: bytes) -> httpx.Response:
+    """A whole answer as an ``httpx.Response`` built through httpx's public constructor.
+
+    It carries no ``request``: building one parses the URL again, which costs as much as the rest of a poll.
+    """
+    return httpx.Response(status, headers=headers, content=content)
 
 
 class _Body(httpx.AsyncByteStream):
@@ -188,9 +191,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 skip_auto_headers=("Accept-Encoding", "User-Agent", "Accept", "Content-Type"),
             ) as response:
                 content = b"" if response.status in REDIRECTS else await response.read()
-                status, request_url = response.status, str(response.url)
-                raw_headers = _decoded_headers(response)
-        return answer(status, raw_headers, content, method, request_url)
+                status, raw_headers = response.status, _decoded_headers(response)
+        return answer(status, raw_headers, content)
 
     def _open(self) -> aiohttp.ClientSession:
         limits = self._limits
@@ -230,8 +232,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     timeout=self._timeout(timeout.pool, timeout.connect, timeout.read),
                     skip_auto_headers=("User-Agent", "Accept"),
                 ) as response:
-                    status, request_url = response.status, str(response.url)
-                    raw_headers = _decoded_headers(response)
+                    status, raw_headers = response.status, _decoded_headers(response)
                     content = b""
                     if status < 300:
                         await _save(response, dest)
@@ -239,7 +240,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                         content = await response.read()
         except _DiskError as exc:  # our own file failed (disk full): not a network error, raised as it was
             raise exc.error from None
-        return answer(status, raw_headers, content, "GET", request_url)
+        return answer(status, raw_headers, content)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session_now()

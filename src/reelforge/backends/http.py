@@ -11,7 +11,8 @@ that sends over aiohttp (``aiohttp_transport.py``). Backends use its two verbs:
   here and the call's headers go to the first origin only (a storage host never sees an API key).
 
 Both answer ``httpx.Response`` and raise httpx's exceptions; ``reelforge.http_errors`` maps both onto the
-error tree. Which path a call takes is this module's business, never a backend's.
+error tree (an answer that took the short way carries no ``request``: use ``http_errors.raise_for_status``,
+not httpx's). Which path a call takes is this module's business, never a backend's.
 """
 
 from __future__ import annotations
