@@ -66,7 +66,7 @@ async def test_schedule_sets_publish_at_and_keeps_it_private(config: Config, yt:
     status = yt.only_session()["metadata"]["status"]
     assert status["privacyStatus"] == "private"
     assert status["publishAt"] == when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    assert any("private until" in w for w in published.warnings)
+    assert any("private until" in w for w in published.warnings) and published.status == "scheduled"
 
 
 async def test_bad_metadata_is_refused_before_anything_is_sent(config: Config, yt: YouTubeFake, tmp_path: Path) -> None:

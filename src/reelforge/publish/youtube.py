@@ -133,6 +133,7 @@ class YouTubePublisher(Publisher):
         published = Published(
             platform=self.name, video_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}",
             privacy=body["status"]["privacyStatus"], publish_at=metadata.publish_at, warnings=warnings,
+            status="scheduled" if metadata.publish_at else "uploaded",
         )  # fmt: skip
         return await self.finish_session(session_key, keep, published)
 
