@@ -25,6 +25,20 @@ def pg_unreachable() -> str | None:
         return f"PostgreSQL at {PG_URL} is unreachable: {str(exc).strip().splitlines()[0]}"
 
 
+@pytest.fixture(autouse=True)
+def test_backends() -> Iterator[None]:
+    """The job tests' backends (``sleepy``, ``gpusleepy``), registered for each test and removed after it."""
+    from reelforge.backends import registry
+
+    from .helpers import register_test_backends
+
+    register_test_backends()
+    yield
+    for name in ("sleepy", "gpusleepy"):
+        registry._registered.pop(name, None)
+        registry._classes.pop(name, None)
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh database on the test server for one test, dropped afterwards."""

@@ -11,9 +11,7 @@ from typer.testing import CliRunner
 
 from reelforge.cli import app
 
-from .helpers import register_test_backends, write_config
-
-register_test_backends()
+from .helpers import write_config
 
 
 @pytest.fixture

@@ -17,9 +17,7 @@ from reelforge.jobs.engine import APP_VERSION, WORKFLOW_NAME, enqueue_options
 from reelforge.jobs.runner import JobRunner
 from reelforge.jobs.store import utcnow
 
-from .helpers import register_test_backends, write_config
-
-register_test_backends()
+from .helpers import write_config
 
 
 @pytest.fixture

@@ -18,9 +18,7 @@ from reelforge.jobs.models import Job
 from reelforge.jobs.progress import Reporter
 from reelforge.types import CancelToken
 
-from .helpers import register_test_backends, write_config
-
-register_test_backends()
+from .helpers import write_config
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from reelforge.jobs import JobService
 from reelforge.jobs.runner import work_dir_of
 from reelforge.shorts.demo import STILLS
 
-from .helpers import WorkerProcess, ffmpeg_processes, register_test_backends, wait_for, write_config
-
-register_test_backends()
+from .helpers import WorkerProcess, ffmpeg_processes, wait_for, write_config
 
 SCRIPT = (
     "Volcanoes are openings in the crust of the earth. Hot magma rises from deep below. "

@@ -14,9 +14,7 @@ from reelforge.config import Config
 from reelforge.jobs import JobService
 from tests.fakes.runway_server import PENDING, RUNNING, SUCCEEDED, RunwayFake
 
-from .helpers import WorkerProcess, ffmpeg_processes, register_test_backends, wait_for, write_config
-
-register_test_backends()
+from .helpers import WorkerProcess, ffmpeg_processes, wait_for, write_config
 
 
 @pytest.fixture(scope="module")
