@@ -10,11 +10,10 @@ from reelforge.config import Config
 from reelforge.errors import ContentRejected, InvalidRequest, ProviderError
 from reelforge.generation import Engine
 from reelforge.types import VideoRequest
+from tests.fakes.kit import Fault, Sleeper, tiny_mp4
 from tests.fakes.minimax_server import MinimaxFake
 from tests.fakes.runway_server import RunwayFake
-from tests.fakes.scripted import Fault, Sleeper
 from tests.fakes.veo_server import VeoFake
-from tests.fakes.video_jobs import tiny_mp4
 
 
 @pytest.fixture(scope="module")
