@@ -16,6 +16,9 @@ from .errors import (
     ReelforgeError,
     Timeout,
 )
+from .jobs import config as _jobs_config  # noqa: F401  (registers the jobs: section)
+from .publish import config as _publish_config  # noqa: F401  (registers the publish: section)
+from .server import config as _server_config  # noqa: F401  (registers the server: section; needs no web framework)
 from .shorts import config as _shorts_config  # noqa: F401  (registers the shorts: section)
 from .types import CancelToken, Cost, JobStatus, ModelSpec, VideoRequest, VideoResult
 

@@ -74,18 +74,6 @@ class RetryConfig(_Block):
     cooldown_s: float = Field(default=60.0, ge=0)  # a backend that failed transiently is skipped this long
 
 
-class ServerConfig(_Block):
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
-    api_tokens: list[SecretStr] = Field(default_factory=list)
-    max_upload_mb: int = Field(default=100, ge=1)
-
-    @field_validator("api_tokens", mode="before")
-    @classmethod
-    def _drop_empty(cls, v: Any) -> Any:
-        return [t for t in v if t] if isinstance(v, list) else v
-
-
 class Config(_Block):
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("reelforge")))
     database_url: str | None = None  # default sqlite:///{data_dir}/reelforge.db
@@ -96,7 +84,6 @@ class Config(_Block):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     cache: bool = True
     backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    server: ServerConfig = Field(default_factory=ServerConfig)
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
@@ -281,7 +268,6 @@ __all__ = [
     "BudgetConfig",
     "Config",
     "RetryConfig",
-    "ServerConfig",
     "config_error",
     "config_search_path",
     "interpolate",

@@ -24,7 +24,8 @@ def main(config: Annotated[Path | None, typer.Option("--config", help="Config fi
 
 
 # Each module adds its commands; a module whose optional part is missing is skipped.
-for _module in ("generate", "backends", "config_cmd", "library", "short", "jobs", "worker", "publish"):
+_MODULES = ("generate", "backends", "config_cmd", "library", "short", "jobs", "worker", "publish", "mcp_cmd", "serve")
+for _module in _MODULES:
     try:
         importlib.import_module(f"{__name__}.{_module}").register(app)
     except ModuleNotFoundError as exc:  # pragma: no cover - a part not installed

@@ -71,4 +71,19 @@ workers = sa.Table(
     sa.Column("stopped", sa.Boolean, nullable=False, default=False),
 )
 
-__all__ = ["batches", "events", "jobs", "metadata", "workers"]
+webhooks = sa.Table(  # deliveries of a job's callback_url, one per job end (server/webhooks.py)
+    "job_webhooks",
+    metadata,
+    sa.Column("job_id", sa.String(40), primary_key=True),
+    sa.Column("finished_at", UTCDateTime(), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | delivered | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", UTCDateTime(), nullable=False),
+    sa.Column("locked_until", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("delivered_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_job_webhooks_state_next_at", "state", "next_at"),
+)
+
+__all__ = ["batches", "events", "jobs", "metadata", "webhooks", "workers"]
