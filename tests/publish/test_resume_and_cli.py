@@ -81,7 +81,10 @@ async def test_a_library_asset_is_published_and_recorded(
     meta = yt.only_session()["metadata"]
     assert meta["snippet"]["title"] == "a paper boat on a rainy street"
     assert asset.thumbnail_path is not None and yt.thumbnails[published.video_id] == asset.thumbnail_path.read_bytes()
-    records = published_for(config.data_dir, asset.id)
+    with Library.from_config(config) as lib:
+        stored = await lib.assets.get(asset.id)
+    records = published_for(stored)
+    assert json.loads(stored.sidecar_path.read_text())["extra"]["published"][0]["video_id"] == published.video_id
     assert [(r.platform, r.video_id, r.url) for r in records] == [("youtube", published.video_id, published.url)]
 
 

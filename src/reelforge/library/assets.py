@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -27,6 +27,9 @@ from .models import Asset
 from .tables import assets as t
 from .thumbnail import probe_with_thumbnail
 from .writer import BatchWriter
+
+if TYPE_CHECKING:
+    from .slot import Slot
 
 _INSERT = t.insert()  # built once: each add only binds values (no per-call statement or cache-key building)
 
@@ -164,6 +167,8 @@ class AssetStore:
 
     def reserve(self, suffix: str = ".mp4") -> Slot:
         """A staging path for an output about to be written, and the one call that stores it (see ``Slot``)."""
+        from .slot import Slot
+
         return Slot(self, suffix)
 
     def spare_files(self) -> FilesAhead:
@@ -251,6 +256,22 @@ class AssetStore:
         """Newest first. Pass the last id of one page as ``cursor`` to get the next page."""
         return await asyncio.to_thread(self._list, limit, cursor, kind)
 
+    # ---- publishing records -------------------------------------------------------------------------
+    def _set_published(self, asset_id: str, record: dict[str, Any]) -> Asset:
+        asset = self._get(asset_id)
+        same = (record.get("platform"), record.get("video_id"))
+        kept = [p for p in asset.extra.get("published", []) if (p.get("platform"), p.get("video_id")) != same]
+        asset = asset.model_copy(update={"extra": {**asset.extra, "published": [*kept, record]}})
+        with self._engine.begin() as conn:
+            conn.execute(t.update().where(t.c.id == asset_id).values(extra=asset.extra))
+        self._write_sidecar(asset, asset.model_dump_json(indent=2) + "\n")
+        return asset
+
+    async def set_published(self, asset_id: str, record: dict[str, Any]) -> Asset:
+        """Record where the asset was published (``extra["published"]``, one entry per platform and video id),
+        in its row and its sidecar."""
+        return await asyncio.to_thread(self._set_published, asset_id, record)
+
     # ---- remove ------------------------------------------------------------------------------------
     def _delete(self, asset: Asset) -> None:
         with self._engine.begin() as conn:
@@ -287,34 +308,4 @@ class AssetStore:
         return await asyncio.to_thread(self._find_cached, cache_key)
 
 
-class Slot:
-    """Where a coming output is written (``path``), and ``store`` to hand it to the library in one call.
-
-    While the caller works (a backend generating into ``path``), the files the thumbnail and sidecar will
-    need are made ahead on a file thread, so their cost does not fall when many outputs finish at once.
-    Use as ``async with store.reserve() as slot``: leaving the block deletes whatever was not stored.
-    """
-
-    def __init__(self, store: AssetStore, suffix: str) -> None:
-        self._store = store
-        self.path = store.staging_path(suffix)
-        self._spare: FilesAhead | None = None
-        self.asset: Asset | None = None
-
-    async def __aenter__(self) -> Slot:
-        self._spare = self._store.spare_files()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._spare is not None:
-            self._spare.discard()
-        if self.asset is None:
-            await asyncio.shield(in_file_thread(self.path.unlink, missing_ok=True))
-
-    async def store(self, **fields: Any) -> Asset:
-        """``AssetStore.add`` of ``path`` with ``fields`` (all or nothing; the staged file is gone either way)."""
-        self.asset = await self._store.add(self.path, spare=self._spare, **fields)
-        return self.asset
-
-
-__all__ = ["AssetStore", "Slot"]
+__all__ = ["AssetStore"]

@@ -20,10 +20,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidRequest
+from ..library import Asset, Library
 from ..types import CancelToken, ProgressCallback
 from .base import Published, VideoMetadata
 from .registry import get_publisher
-from .store import PublishStore
 
 
 class PublishTarget(BaseModel):
@@ -94,8 +94,6 @@ def _from_file(path: Path) -> Source:
 
 
 async def _from_asset(config: Any, asset_id: str) -> Source:
-    from ..library import Library
-
     lib = await asyncio.to_thread(Library.from_config, config)
     try:
         asset = await lib.assets.get(asset_id)
@@ -163,15 +161,18 @@ async def publish(
     src = await resolve_source(config, source)
     meta = metadata_for(src, step)
     published = await publisher.upload(src.path, meta, on_progress, cancel, key=key)
-    if src.asset_id is not None:
-        record = published.model_dump(mode="json")
-        await asyncio.to_thread(PublishStore(config.data_dir).add_published, src.asset_id, record)
+    if src.asset_id is not None:  # kept on the asset: its row and sidecar (``assets show`` prints it)
+        lib = await asyncio.to_thread(Library.from_config, config)
+        try:
+            await lib.assets.set_published(src.asset_id, published.model_dump(mode="json"))
+        finally:
+            await asyncio.to_thread(lib.close)
     return published
 
 
-def published_for(data_dir: Path | str, asset_id: str) -> list[Published]:
-    """Every recorded upload of ``asset_id`` (for ``assets show``)."""
-    return [Published.model_validate(r) for r in PublishStore(data_dir).published(asset_id)]
+def published_for(asset: Asset) -> list[Published]:
+    """Every recorded upload of ``asset``."""
+    return [Published.model_validate(r) for r in asset.extra.get("published", [])]
 
 
 __all__ = ["PublishTarget", "Source", "metadata_for", "parse_target", "publish", "published_for", "resolve_source"]

@@ -89,16 +89,6 @@ class PublishStore:
         self.session_path(platform, key).unlink(missing_ok=True)
 
     # published records of library assets
-    def published_path(self, asset_id: str) -> Path:
-        return self.root / "published" / f"{_SAFE.sub('_', asset_id)}.json"
-
-    def published(self, asset_id: str) -> list[dict[str, Any]]:
-        data = read_json(self.published_path(asset_id))
-        return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
-
-    def add_published(self, asset_id: str, record: dict[str, Any]) -> None:
-        records = [r for r in self.published(asset_id) if r.get("video_id") != record.get("video_id")]
-        write_private_json(self.published_path(asset_id), [*records, record])
 
 
 __all__ = ["PublishStore", "read_json", "write_private_json"]
