@@ -1,7 +1,8 @@
 """The OpenAI-compatible video API, driven by the official ``openai`` client against a real server on 127.0.0.1.
 
-The server is uvicorn in a thread serving the ``/openai/v1`` router; an embedded worker in this process runs the
-jobs on the ``procedural`` backend. The video downloaded through ``download_content`` is probed, not trusted.
+The server is uvicorn in a thread serving the app ``reelforge serve`` runs (``create_app``), with a worker in
+this process running the jobs on the ``procedural`` backend, as ``reelforge serve`` does. The video downloaded
+through ``download_content`` is probed, not trusted.
 """
 
 from __future__ import annotations
@@ -84,15 +85,14 @@ class Server:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Config]]:
-    from reelforge.jobs import JobService, Worker
+    from reelforge.jobs import Worker
+    from reelforge.server.app import create_app
 
     config = _config(tmp_path_factory.mktemp("openai"))
-    service = JobService(config)
-    app = FastAPI()
-    app.include_router(openai_router(config, service))
-    with Worker(config, concurrency=2), Server(app) as server:
-        yield server.url, config
-    service.close()
+    with Worker(config, concurrency=2) as worker:
+        app = create_app(config, background=False, embedded_worker=worker.executor_id)
+        with Server(app) as server:
+            yield server.url, config
 
 
 @pytest.fixture
@@ -221,3 +221,29 @@ def test_content_of_an_unfinished_video_is_refused_and_delete_cancels_it(stack: 
     }
     gone = httpx.get(f"{url}/openai/v1/videos/{created['id']}", headers=headers, timeout=30)
     assert gone.status_code == 404
+
+
+def test_the_router_stands_alone_with_its_own_token_check(tmp_path: Path) -> None:
+    """Mounted in any FastAPI app: auth from ``server.api_tokens``, OpenAI's error shape, the route in OpenAPI."""
+    from fastapi.testclient import TestClient
+
+    from reelforge.jobs import JobService
+
+    config = _config(tmp_path)
+    with JobService(config) as service:
+        app = FastAPI()
+        app.include_router(openai_router(config, service))
+        with TestClient(app) as http:
+            refused = http.get("/openai/v1/videos", headers={"Authorization": "Bearer nope"})
+            assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_api_key"
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            assert http.get("/openai/v1/videos", headers=headers).json() == {
+                "object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False,
+            }  # fmt: skip
+            bad = http.get("/openai/v1/videos?limit=0&order=sideways", headers=headers).json()["error"]
+            assert bad["type"] == "invalid_request_error" and bad["param"] == "order"
+            created = http.post("/openai/v1/videos", json={"prompt": "a boat", "model": "procedural"}, headers=headers)
+            assert created.status_code == 200 and created.json()["status"] == "queued"  # no worker here: it waits
+            assert created.json()["size"] and created.json()["seconds"]  # the planned size and seconds
+            paths = http.get("/openapi.json").json()["paths"]
+            assert {"/openai/v1/videos", "/openai/v1/videos/{video_id}/content"} <= set(paths)

@@ -11,44 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 
 from ..config import Config
-from ..errors import (
-    AuthError,
-    BackendUnavailable,
-    BudgetExceeded,
-    ConfigError,
-    InvalidRequest,
-    RateLimited,
-    ReelforgeError,
-)
+from ..errors import InvalidRequest
 from ..jobs import tables as job_tables
 from ..jobs.models import Job
 from ..jobs.service import JobService
 from ..library.assets import AssetStore
+from .auth import token_ok
+from .config import server_config
+from .openai_inputs import UPLOADS, UrlFetcher, read_create
 from .openai_models import (
-    PARAM_OF,
-    UPLOADS,
     CreateVideoBody,
-    ErrorBody,
     ErrorResponse,
     OpenAIError,
-    UrlFetcher,
     Video,
     VideoDeleted,
     VideoList,
-    read_create,
+    error_response,
+    not_found,
     video_of,
 )
 
@@ -59,52 +49,6 @@ POLL_AFTER_MS = 500
 #: how long DELETE waits for a running video to stop after cancelling it
 DELETE_WAIT_S = 15.0
 Auth = Callable[..., Any]
-
-
-def not_found(video_id: str) -> OpenAIError:
-    return OpenAIError(404, f"no video {video_id!r}", param="video_id", code="video_not_found")
-
-
-def _from_reelforge(exc: ReelforgeError) -> OpenAIError:
-    if isinstance(exc, OpenAIError):
-        return exc
-    if isinstance(exc, InvalidRequest):
-        field = next(iter(exc.problems), None)
-        param = PARAM_OF.get(field.split(".")[0], field) if field else None
-        code = "model_not_found" if "unknown backend" in exc.message else "invalid_value"
-        return OpenAIError(400, exc.message, param=param, code=code)
-    if isinstance(exc, BackendUnavailable):
-        code = "model_not_found" if "unknown backend" in exc.message else "model_unavailable"
-        return OpenAIError(400, exc.message, param="model", code=code)
-    if isinstance(exc, AuthError):
-        return OpenAIError(401, exc.message, code="invalid_api_key")
-    if isinstance(exc, BudgetExceeded):
-        return OpenAIError(402, exc.message, type="insufficient_quota", code="budget_exceeded")
-    if isinstance(exc, RateLimited):
-        return OpenAIError(429, exc.message, type="rate_limit_error", code="rate_limit_exceeded")
-    if isinstance(exc, ConfigError):
-        return OpenAIError(503, f"the server's config is invalid: {exc.message}", type="server_error", code="config")
-    return OpenAIError(502, exc.message or type(exc).__name__, type="server_error", code="upstream_error")
-
-
-def error_response(exc: Exception) -> JSONResponse:
-    """Any failure as OpenAI's error shape, with the status that fits."""
-    if isinstance(exc, RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-        err = OpenAIError(400, f"{'.'.join(loc) or 'request'}: {first.get('msg', 'invalid')}", code="invalid_value")
-        err.param = loc[0] if loc else None
-    elif isinstance(exc, HTTPException):
-        kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-        err = OpenAIError(exc.status_code, str(exc.detail), type=kind, code=f"http_{exc.status_code}")
-    elif isinstance(exc, ReelforgeError):
-        err = _from_reelforge(exc)
-    else:
-        log.exception("OpenAI-compatible route failed", exc_info=exc)
-        err = OpenAIError(500, "internal server error", type="server_error", code="server_error")
-    body = ErrorResponse(error=ErrorBody(message=err.message, type=err.type, param=err.param, code=err.code))
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
-    return JSONResponse(body.model_dump(), status_code=err.status, headers=headers)
 
 
 class OpenAIRoute(APIRoute):
@@ -124,17 +68,13 @@ class OpenAIRoute(APIRoute):
 
 def token_auth(config: Config) -> Auth:
     """Bearer tokens from ``server.api_tokens`` (compared in constant time); none configured: open."""
-    tokens = [t.get_secret_value().encode() for t in config.server.api_tokens]
+    tokens = server_config(config).token_values()
 
     async def require_token(request: Request) -> None:
         if not tokens:
             return
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        supplied = given.strip().encode()
-        ok = False
-        for token in tokens:  # every token is compared, so timing says nothing about which one was close
-            ok |= hmac.compare_digest(supplied, token)
-        if scheme.lower() != "bearer" or not ok:
+        if scheme.lower() != "bearer" or not token_ok(given.strip().encode(), tokens):
             raise OpenAIError(401, "a valid bearer token is required (Authorization: Bearer …)", code="invalid_api_key")
 
     return require_token
@@ -278,9 +218,9 @@ def _int_param(value: str | None, name: str, default: int, low: int, high: int) 
 def openai_router(
     config: Config, jobs: JobService, *, auth: Auth | None = None, fetch: UrlFetcher | None = None
 ) -> APIRouter:
-    """The ``/openai/v1`` routes over ``jobs``. ``auth`` is the server's bearer-token dependency (default: one
-    reading ``server.api_tokens``); ``fetch`` downloads an https ``input_reference`` through the server's
-    guarded fetcher (without one, https references are refused and uploads or data: URLs are taken)."""
+    """The ``/openai/v1`` routes over ``jobs``. ``auth``: the server's bearer-token dependency (default: one
+    reading ``server.api_tokens``); ``fetch``: downloads an https ``input_reference`` through the server's
+    SSRF guard (without one, https references are refused; uploads and data: URLs are always taken)."""
     service = VideoService(config, jobs, fetch)
     router = APIRouter(
         prefix=PREFIX,

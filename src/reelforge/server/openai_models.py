@@ -8,27 +8,23 @@ measured from the written file once it is done, and ``model`` the backend or ``b
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
-import json
-import os
+import logging
 import re
-import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
-from fastapi import Request
-from pydantic import BaseModel, Field, ValidationError
-from starlette.datastructures import UploadFile
+from fastapi import HTTPException
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from ..config import Config
-from ..errors import InvalidRequest, ReelforgeError
+from ..errors import AuthError, BackendUnavailable, BudgetExceeded, InvalidRequest, RateLimited, ReelforgeError
 from ..jobs.models import Job
-from ..jobs.requests import problems_of
-from ..types import VideoRequest
+from .errors import status_of
+
+log = logging.getLogger("reelforge.server")
+#: reelforge request fields -> the parameter a client sent on this surface
+PARAM_OF = {"duration_s": "seconds", "resolution": "size", "image": "input_reference", "backend": "model"}
 
 VideoStatus = Literal["queued", "in_progress", "completed", "failed"]
 STATUS: dict[str, VideoStatus] = {
@@ -178,193 +174,75 @@ def video_of(job: Job) -> Video:
     )
 
 
-# ---- reading a create request --------------------------------------------------------------------------
-#: downloads an https input_reference through the server's guarded fetcher; returns the local file
-UrlFetcher = Callable[[str], Awaitable[Path]]
-#: where uploaded references are kept (under data_dir), readable by the worker that runs the video
-UPLOADS = Path("uploads") / "openai"
-FIELDS = ("prompt", "model", "seconds", "size", "input_reference")
-#: reelforge's own request fields this surface passes through (``extra_body`` in the openai client)
-EXTRAS = ("seed", "negative_prompt", "fps", "aspect_ratio", "max_cost_usd")
+# ---- errors ----------------------------------------------------------------------------------------------
+def not_found(video_id: str) -> OpenAIError:
+    return OpenAIError(404, f"no video {video_id!r}", param="video_id", code="video_not_found")
 
 
-def image_suffix(head: bytes) -> str | None:
-    """The file type of an image by its first bytes: PNG, JPEG or WebP; anything else is None."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ".png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return ".webp"
-    return None
+def _code(exc: ReelforgeError) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
-def store_image(src: IO[bytes], folder: Path, cap_bytes: int) -> Path:
-    """Copy an image into ``folder`` under a fresh name (typed by its bytes, capped); blocking."""
-    head = src.read(16)
-    suffix = image_suffix(head)
-    if suffix is None:
-        raise InvalidRequest({"input_reference": "not a PNG, JPEG or WebP image (judged by its bytes)"})
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"{uuid.uuid4().hex}{suffix}"
-    part = dest.with_name(dest.name + ".part")
-    size = len(head)
-    try:
-        with open(part, "wb") as out:
-            out.write(head)
-            while chunk := src.read(1 << 20):
-                size += len(chunk)
-                if size > cap_bytes:
-                    raise OpenAIError(413, f"input_reference is over {cap_bytes // (1 << 20)} MB",
-                                      param="input_reference", code="file_too_large")  # fmt: skip
-                out.write(chunk)
-        os.replace(part, dest)
-    finally:
-        part.unlink(missing_ok=True)
-    return dest
+def _from_reelforge(exc: ReelforgeError) -> OpenAIError:
+    """A reelforge error as OpenAI's: the status the service gives it (400 where it gives 422)."""
+    if isinstance(exc, OpenAIError):
+        return exc
+    status = status_of(exc)
+    if isinstance(exc, InvalidRequest):
+        field = next(iter(exc.problems), None)
+        param = PARAM_OF.get(field.split(".")[0], field) if field else None
+        code = "model_not_found" if "unknown backend" in exc.message else "invalid_value"
+        return OpenAIError(400 if status == 422 else status, exc.message, param=param, code=code)
+    if isinstance(exc, BackendUnavailable):
+        code = "model_not_found" if "unknown backend" in exc.message else "model_unavailable"
+        return OpenAIError(400, exc.message, param="model", code=code)
+    if isinstance(exc, AuthError) and status == 401:
+        return OpenAIError(401, exc.message, code="invalid_api_key")
+    if isinstance(exc, BudgetExceeded):
+        return OpenAIError(402, exc.message, type="insufficient_quota", code="budget_exceeded")
+    if isinstance(exc, RateLimited):
+        return OpenAIError(429, exc.message, type="rate_limit_error", code="rate_limit_exceeded")
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    return OpenAIError(status, exc.message or type(exc).__name__, type=kind, code=_code(exc))
 
 
-def _data_url_bytes(url: str) -> bytes:
-    header, _, payload = url.partition(",")
-    if not header.endswith(";base64"):
-        raise InvalidRequest({"input_reference": "a data: URL must be base64 (data:image/png;base64,…)"})
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidRequest({"input_reference": "the data: URL is not valid base64"}) from None
-
-
-async def _reference(ref: Any, folder: Path, cap: int, fetch: UrlFetcher | None) -> Path:
-    """The local file of an ``input_reference`` object: ``{"image_url": "data:…" | "https://…"}``."""
-    import asyncio
-
-    if isinstance(ref, str):
-        try:
-            ref = json.loads(ref)
-        except json.JSONDecodeError:
-            ref = {"image_url": ref}
-    url = ref.get("image_url") if isinstance(ref, dict) else None
-    if isinstance(ref, dict) and ref.get("file_id"):
-        raise InvalidRequest({"input_reference": "file ids are not kept here: upload the image as input_reference"})
-    if not isinstance(url, str):
-        raise InvalidRequest({"input_reference": 'give a file upload or {"image_url": "data:image/…;base64,…"}'})
-    if url.startswith("data:"):
-        return await asyncio.to_thread(store_image, io.BytesIO(_data_url_bytes(url)), folder, cap)
-    if url.startswith("https://") and fetch is not None:
-        return await fetch(url)
-    raise InvalidRequest({"input_reference": "image_url must be a data: URL here; upload the file instead"})
-
-
-async def _read_body(request: Request, folder: Path, cap: int) -> tuple[dict[str, Any], Path | None]:
-    import asyncio
-
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        form = await request.form(max_files=1, max_fields=len(FIELDS) + len(EXTRAS))
-        fields: dict[str, Any] = {}
-        upload: Path | None = None
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if key != "input_reference":
-                    raise InvalidRequest({key: "only input_reference may be a file"})
-                upload = await asyncio.to_thread(store_image, value.file, folder, cap)
-            else:
-                fields[key] = value
-        await form.close()
-        return fields, upload
-    if ctype not in ("", "application/json"):
-        raise OpenAIError(415, f"send JSON or multipart/form-data, not {ctype}", code="unsupported_media_type")
-    try:
-        data = json.loads(await request.body() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidRequest({"body": f"not JSON: {exc}"}) from None
-    if not isinstance(data, dict):
-        raise InvalidRequest({"body": "send a JSON object with at least a prompt"})
-    return data, None
-
-
-def video_request_of(fields: dict[str, Any], image: Path | None) -> dict[str, Any]:
-    """A reelforge video request from this surface's fields, with every problem listed at once."""
-    problems = {k: f"not a field of this API (use {', '.join(FIELDS + EXTRAS)})" for k in fields}
-    problems = {k: v for k, v in problems.items() if k not in FIELDS + EXTRAS}
-    prompt = fields.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        problems["prompt"] = "a prompt is required"
-    out: dict[str, Any] = {"prompt": prompt, **{k: fields[k] for k in EXTRAS if fields.get(k) not in (None, "")}}
-    model = fields.get("model")
-    if model:
-        backend, _, name = str(model).partition("/")
-        out["backend"] = backend
-        if name:
-            out["model"] = name
-    if fields.get("seconds") not in (None, ""):
-        try:
-            out["duration_s"] = float(str(fields["seconds"]))
-        except ValueError:
-            problems["seconds"] = f"{fields['seconds']!r} is not a number of seconds"
-    if fields.get("size"):
-        size = parse_size(str(fields["size"]))
-        if size is None or 0 in size:
-            problems["size"] = f"{fields['size']!r} is not a size such as 1280x720"
-        else:
-            out["resolution"] = f"{size[0]}x{size[1]}"
-    if image is not None:
-        out["image"] = str(image)
-    if problems:
-        raise InvalidRequest(problems)
-    try:
-        return VideoRequest.model_validate(out).model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    except ValidationError as exc:
-        raise InvalidRequest({PARAM_OF.get(k, k): v for k, v in problems_of(exc).items()}) from None
-
-
-PARAM_OF = {"duration_s": "seconds", "resolution": "size", "image": "input_reference", "backend": "model"}
-
-
-async def read_create(
-    request: Request, config: Config, fetch: UrlFetcher | None = None
-) -> tuple[dict[str, Any], Path | None]:
-    """The video request of a ``POST /videos`` (JSON or multipart), and the reference file it stored, if any."""
-    cap = config.server.max_upload_mb * (1 << 20)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap + (1 << 16):
-        raise OpenAIError(413, f"the request is over {config.server.max_upload_mb} MB", code="request_too_large")
-    folder = Path(config.data_dir) / UPLOADS
-    fields, stored = await _read_body(request, folder, cap)
-    try:
-        if stored is None and fields.get("input_reference"):
-            stored = await _reference(fields["input_reference"], folder, cap, fetch)
-        fields.pop("input_reference", None)
-        return video_request_of(fields, stored), stored
-    except BaseException:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
-        raise
+def error_response(exc: Exception) -> JSONResponse:
+    """Any failure as OpenAI's error shape, with the status that fits."""
+    if isinstance(exc, RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        err = OpenAIError(400, f"{'.'.join(loc) or 'request'}: {first.get('msg', 'invalid')}", code="invalid_value")
+        err.param = loc[0] if loc else None
+    elif isinstance(exc, HTTPException):
+        kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
+        err = OpenAIError(exc.status_code, str(exc.detail), type=kind, code=f"http_{exc.status_code}")
+    elif isinstance(exc, ReelforgeError):
+        err = _from_reelforge(exc)
+    else:
+        log.exception("OpenAI-compatible route failed", exc_info=exc)
+        err = OpenAIError(500, "internal server error", type="server_error", code="server_error")
+    body = ErrorResponse(error=ErrorBody(message=err.message, type=err.type, param=err.param, code=err.code))
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    return JSONResponse(body.model_dump(), status_code=err.status, headers=headers)
 
 
 __all__ = [
-    "EXTRAS",
-    "FIELDS",
     "PARAM_OF",
     "STATUS",
-    "UPLOADS",
     "CreateVideoBody",
     "ErrorBody",
     "ErrorResponse",
     "OpenAIError",
-    "UrlFetcher",
     "Video",
     "VideoDeleted",
     "VideoError",
     "VideoList",
     "VideoStatus",
     "error_code",
-    "image_suffix",
+    "error_response",
     "model_name",
+    "not_found",
     "parse_size",
-    "read_create",
     "seconds_text",
-    "store_image",
     "video_of",
-    "video_request_of",
 ]
