@@ -19,6 +19,7 @@ from tests.fakes.fal_server import KEY as FAL_KEY
 from tests.fakes.fal_server import FakeFal
 from tests.fakes.hf_server import KEY as HF_KEY
 from tests.fakes.hf_server import FakeHuggingFace
+from tests.fakes.kling_server import KlingFake
 from tests.fakes.minimax_server import MinimaxFake
 from tests.fakes.replicate_server import KEY as REPLICATE_KEY
 from tests.fakes.replicate_server import FakeReplicate
@@ -137,6 +138,12 @@ def _diffusers(h: Harness, stack: contextlib.ExitStack, tmp: Path) -> None:
     h.config = {"device": "cpu", "model": str(model), "num_inference_steps": 1, "preset": "ultrafast"}
 
 
+def _kling(h: Harness, stack: contextlib.ExitStack, tmp: Path) -> None:
+    h.fake = stack.enter_context(KlingFake())
+    h.server = h.fake.server
+    h.config = {"access_key": h.fake.access_key, "secret_key": h.fake.secret_key, "base_url": h.fake.url, **FAST}
+
+
 def diffusers_missing() -> bool:
     return any(importlib.util.find_spec(m) is None for m in ("torch", "diffusers", "transformers"))
 
@@ -212,6 +219,12 @@ HARNESSES: dict[str, Callable[[], Harness]] = {
         secret=(HF_KEY, "HF_TOKEN"),
         request=VideoRequest(prompt="a kite", resolution="320x192", num_frames=16),
         start=_host(FakeHuggingFace, HF_KEY),
+    ),
+    "kling": lambda: Harness(  # signs a JWT with two keys: test_kling checks neither key nor token leaks
+        "kling",
+        submit=_is("POST", "/v1/videos/"),
+        poll=_is("GET", "/v1/videos/"),
+        start=_kling,
     ),
 }
 

@@ -21,6 +21,7 @@ BUILTINS: dict[str, str] = {
     "fal": "reelforge.backends.fal:FalBackend",
     "replicate": "reelforge.backends.replicate:ReplicateBackend",
     "huggingface": "reelforge.backends.huggingface:HuggingFaceBackend",
+    "kling": "reelforge.backends.kling:KlingBackend",
     "diffusers": "reelforge.backends.diffusers:DiffusersBackend",
 }
 _registered: dict[str, type[Backend] | str] = {}
