@@ -153,19 +153,27 @@ def test_list_pages_in_both_orders(client: Any) -> None:
         client.videos.poll(video_id, poll_interval_ms=100)
 
 
-def test_input_reference_upload_makes_an_image_to_video(client: Any, tmp_path: Path) -> None:
+def test_input_reference_upload_makes_an_image_to_video(client: Any, stack: tuple[str, Config], tmp_path: Path) -> None:
     from PIL import Image
 
     buf = io.BytesIO()
     Image.new("RGB", (96, 64), (200, 40, 40)).save(buf, format="PNG")
     video = client.videos.create_and_poll(
-        prompt="slow push in", model="procedural", seconds="1", size="192x128",
-        input_reference=("still.png", buf.getvalue(), "image/png"), poll_interval_ms=100,
-    )  # fmt: skip
+        prompt="slow push in",
+        model="procedural",
+        seconds="1",
+        size="192x128",
+        input_reference=("still.txt", buf.getvalue(), "text/plain"),
+        poll_interval_ms=100,
+    )  # fmt: skip  (typed by its bytes, not its name or content type)
     assert video.status == "completed", video.error
     out = tmp_path / "i2v.mp4"
     client.videos.download_content(video.id).write_to_file(out)
     assert (probe(out).width, probe(out).height) == (192, 128)
+    kept = Path(stack[1].data_dir) / "uploads" / "openai"
+    assert [p.suffix for p in kept.iterdir()] == [".png"]
+    client.videos.delete(video.id)
+    assert list(kept.iterdir()) == []  # the reference goes with the video
 
 
 def test_a_data_url_reference_is_taken_and_a_fake_image_refused(stack: tuple[str, Config]) -> None:
@@ -245,5 +253,9 @@ def test_the_router_stands_alone_with_its_own_token_check(tmp_path: Path) -> Non
             created = http.post("/openai/v1/videos", json={"prompt": "a boat", "model": "procedural"}, headers=headers)
             assert created.status_code == 200 and created.json()["status"] == "queued"  # no worker here: it waits
             assert created.json()["size"] and created.json()["seconds"]  # the planned size and seconds
+            as_text = http.post(
+                "/openai/v1/videos", content=b"prompt=x", headers={**headers, "Content-Type": "text/plain"}
+            )
+            assert as_text.status_code == 415 and as_text.json()["error"]["code"] == "unsupported_media_type"
             paths = http.get("/openapi.json").json()["paths"]
             assert {"/openai/v1/videos", "/openai/v1/videos/{video_id}/content"} <= set(paths)
