@@ -142,10 +142,12 @@ class JobRunner:
                 out = await handler(job, self.config, reporter, cancel)
                 status, values = JobStatus.succeeded.value, {**out, "message": "done"}
             except Cancelled as exc:
+                reporter.set_stage(exc.stage or reporter.stage)
                 status = JobStatus.cancelled.value
                 values = {"message": f"cancelled during {exc.stage or reporter.stage}"}
             except Exception as exc:  # every failure is stored with its stage and reason
                 error = error_of(exc, reporter.stage)
+                reporter.set_stage(error.stage or reporter.stage)
                 status, values = JobStatus.failed.value, {"error": error.model_dump(), "message": error.message}
                 if not isinstance(exc, ReelforgeError):
                     log.exception("job %s failed unexpectedly", job.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -146,7 +146,7 @@ class JobService:
             else:
                 time.sleep(poll_s)
 
-    async def afollow(self, job_id: str, poll_s: float = 0.5) -> Any:
+    async def afollow(self, job_id: str, poll_s: float = 0.5) -> AsyncIterator[JobEvent]:
         """Async variant of ``follow`` for the server's event stream."""
         seq = 0
         while True:
