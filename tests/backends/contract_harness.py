@@ -26,6 +26,7 @@ from tests.fakes.replicate_server import FakeReplicate
 from tests.fakes.runway_server import RUNNING, RunwayFake
 from tests.fakes.server import FakeServer, SeenRequest
 from tests.fakes.veo_server import VeoFake, service_account_json
+from tests.fakes.wan_server import WanFake
 from tests.fakes.wavespeed_server import KEY as WAVESPEED_KEY
 from tests.fakes.wavespeed_server import FakeWavespeed
 
@@ -225,6 +226,15 @@ HARNESSES: dict[str, Callable[[], Harness]] = {
         submit=_is("POST", "/v1/videos/"),
         poll=_is("GET", "/v1/videos/"),
         start=_kling,
+    ),
+    "wan": lambda: Harness(
+        "wan",
+        submit=_is("POST", "/api/v1/services/"),
+        poll=_is("GET", "/api/v1/tasks/"),
+        cancel=_is("POST", "/api/v1/tasks/", "/cancel"),
+        cancel_endpoint=True,
+        secret=("", "DASHSCOPE_API_KEY"),
+        start=_served(WanFake),
     ),
 }
 

@@ -23,6 +23,7 @@ BUILTINS: dict[str, str] = {
     "huggingface": "reelforge.backends.huggingface:HuggingFaceBackend",
     "kling": "reelforge.backends.kling:KlingBackend",
     "diffusers": "reelforge.backends.diffusers:DiffusersBackend",
+    "wan": "reelforge.backends.wan:WanBackend",
 }
 _registered: dict[str, type[Backend] | str] = {}
 _classes: dict[str, type[Backend]] = {}
