@@ -100,16 +100,14 @@ class Worker:
         )
         DBOS.listen_queues(self.queues)
         DBOS.launch()  # recovers the unfinished workflows of this executor id (a restarted worker's own)
-        poll = self.settings.poll_interval_s
-        DBOS.register_queue(
-            "default", worker_concurrency=self.concurrency, polling_interval_sec=poll, on_conflict="always_update"
-        )
-        DBOS.register_queue(
-            "gpu",
-            worker_concurrency=self.settings.gpu_concurrency,
-            polling_interval_sec=poll,
-            on_conflict="always_update",
-        )
+        limits = {"default": self.concurrency, "gpu": self.settings.gpu_concurrency}
+        for queue, limit in limits.items():  # a queue this worker does not take keeps the limit others set
+            DBOS.register_queue(
+                queue,
+                worker_concurrency=limit,
+                polling_interval_sec=self.settings.poll_interval_s,
+                on_conflict="always_update" if queue in self.queues else "never_update",
+            )
         self._thread = threading.Thread(target=self._lease_loop, name="reelforge-lease", daemon=True)
         self._thread.start()
         log.info("worker %s listening on %s", self.executor_id, ", ".join(self.queues))
