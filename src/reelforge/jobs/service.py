@@ -187,10 +187,12 @@ class JobService:
         if job.status not in ("failed", "cancelled"):
             problem = f"job {job_id} is {job.status.value}: only failed or cancelled jobs resume"
             raise InvalidRequest({"job_id": problem})
+        previous = self.store.workflow_id(job_id)
         workflow_id = f"{job_id}.{uuid.uuid4().hex[:8]}"
         with self.engine.begin() as conn:
             JobStore.requeue(conn, job_id, workflow_id)
             self.client.enqueue_in_transaction(conn, dbos_engine.enqueue_options(workflow_id, job.queue), job_id)
+        self.client.delete_workflows([previous])  # the finished run's record; the job keeps its own history
         return self.store.get(job_id)
 
     def prune(self, older_than: timedelta | None = None) -> int:
