@@ -29,9 +29,9 @@ async def require_token(request: Request) -> None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise Unauthorized({"authorization": "send Authorization: Bearer <token>"}, "a bearer token is required")
+        raise Unauthorized("a bearer token is required", "send Authorization: Bearer <token>")
     if not token_ok(value.strip().encode(), tokens):
-        raise Unauthorized({"authorization": "the token is not one of server.api_tokens"}, "invalid bearer token")
+        raise Unauthorized("invalid bearer token", "the token is not one of server.api_tokens")
 
 
 def is_loopback_host(host: str) -> bool:

@@ -53,6 +53,10 @@ class UnsupportedMedia(InvalidRequest):
 class Unauthorized(AuthError):
     """A /v1 call without a valid bearer token (401)."""
 
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problems = {"authorization": problem}
+
 
 #: most specific first
 STATUS: list[tuple[type[ReelforgeError], int]] = [

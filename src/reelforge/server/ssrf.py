@@ -50,8 +50,8 @@ def describe(address: IPAddress) -> str:
         ("is_link_local", "a link-local"),
         ("is_multicast", "a multicast"),
         ("is_unspecified", "an unspecified"),
-        ("is_private", "a private"),
         ("is_reserved", "a reserved"),
+        ("is_private", "a private"),
     ):
         if getattr(address, attr):
             return f"{word} address ({address})"
