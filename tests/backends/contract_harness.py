@@ -20,6 +20,7 @@ from tests.fakes.fal_server import FakeFal
 from tests.fakes.hf_server import KEY as HF_KEY
 from tests.fakes.hf_server import FakeHuggingFace
 from tests.fakes.kling_server import KlingFake
+from tests.fakes.luma_server import LumaFake
 from tests.fakes.minimax_server import MinimaxFake
 from tests.fakes.replicate_server import KEY as REPLICATE_KEY
 from tests.fakes.replicate_server import FakeReplicate
@@ -235,6 +236,15 @@ HARNESSES: dict[str, Callable[[], Harness]] = {
         cancel_endpoint=True,
         secret=("", "DASHSCOPE_API_KEY"),
         start=_served(WanFake),
+    ),
+    "luma": lambda: Harness(
+        "luma",
+        submit=_is("POST", "/dream-machine/v1/generations"),
+        poll=_is("GET", "/dream-machine/v1/generations/"),
+        cancel=_is("DELETE", "/dream-machine/v1/generations/"),
+        cancel_endpoint=True,
+        secret=("", "LUMAAI_API_KEY"),
+        start=_served(LumaFake, "/dream-machine/v1"),
     ),
 }
 

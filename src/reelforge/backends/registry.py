@@ -24,6 +24,7 @@ BUILTINS: dict[str, str] = {
     "kling": "reelforge.backends.kling:KlingBackend",
     "diffusers": "reelforge.backends.diffusers:DiffusersBackend",
     "wan": "reelforge.backends.wan:WanBackend",
+    "luma": "reelforge.backends.luma:LumaBackend",
 }
 _registered: dict[str, type[Backend] | str] = {}
 _classes: dict[str, type[Backend]] = {}
