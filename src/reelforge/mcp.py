@@ -78,7 +78,7 @@ def describe_backends(config: Config) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": name,
-                "kind": cls.kind,
+                "kind": cls.kind if isinstance(cls.kind, str) else None,
                 "description": cls.description,
                 "ready": ready,
                 "why_not": why,
@@ -186,11 +186,12 @@ def build_server(
             await asyncio.to_thread(tools.jobs.close)
 
     server = server_class()(name="reelforge", instructions=INSTRUCTIONS, lifespan=lifespan)
-    _add_tools(server, tools)
+    _add_job_tools(server, tools)
+    _add_info_tools(server, tools)
     return server
 
 
-def _add_tools(server: Any, tools: Tools) -> None:
+def _add_job_tools(server: Any, tools: Tools) -> None:
     @server.tool()
     async def generate_video(
         prompt: str,
@@ -232,6 +233,19 @@ def _add_tools(server: Any, tools: Tools) -> None:
         return await answer(tools.submit("short", request))
 
     @server.tool()
+    async def job_status(job_id: str, wait_s: float = 0.0) -> dict[str, Any]:
+        """A job's status (queued, running, succeeded, failed, cancelled), progress in percent, stage, error and
+        result (the file's path, size and duration). wait_s (up to 60): wait that long for the job to end."""
+        return await answer(tools.status(job_id, wait_s))
+
+    @server.tool()
+    async def cancel_job(job_id: str) -> dict[str, Any]:
+        """Cancel a job: a queued one never starts; a running one stops at its next safe point."""
+        return await answer(tools.cancel(job_id))
+
+
+def _add_info_tools(server: Any, tools: Tools) -> None:
+    @server.tool()
     async def estimate(
         prompt: str,
         backend: str = "auto",
@@ -253,17 +267,6 @@ def _add_tools(server: Any, tools: Tools) -> None:
     async def list_backends() -> dict[str, Any]:
         """Every backend: ready or not (and why not), operations, models and price rule."""
         return await answer(tools.backends())
-
-    @server.tool()
-    async def job_status(job_id: str, wait_s: float = 0.0) -> dict[str, Any]:
-        """A job's status (queued, running, succeeded, failed, cancelled), progress in percent, stage, error and
-        result (the file's path, size and duration). wait_s (up to 60): wait that long for the job to end."""
-        return await answer(tools.status(job_id, wait_s))
-
-    @server.tool()
-    async def cancel_job(job_id: str) -> dict[str, Any]:
-        """Cancel a job: a queued one never starts; a running one stops at its next safe point."""
-        return await answer(tools.cancel(job_id))
 
 
 def serve_stdio(
