@@ -25,6 +25,7 @@ from tests.fakes.minimax_server import MinimaxFake
 from tests.fakes.replicate_server import KEY as REPLICATE_KEY
 from tests.fakes.replicate_server import FakeReplicate
 from tests.fakes.runway_server import RUNNING, RunwayFake
+from tests.fakes.seedance_server import SeedanceFake
 from tests.fakes.server import FakeServer, SeenRequest
 from tests.fakes.veo_server import VeoFake, service_account_json
 from tests.fakes.wan_server import WanFake
@@ -227,6 +228,15 @@ HARNESSES: dict[str, Callable[[], Harness]] = {
         submit=_is("POST", "/v1/videos/"),
         poll=_is("GET", "/v1/videos/"),
         start=_kling,
+    ),
+    "seedance": lambda: Harness(
+        "seedance",
+        submit=_is("POST", "/api/v3/contents/generations/tasks"),
+        poll=_is("GET", "/api/v3/contents/generations/tasks/"),
+        cancel=_is("DELETE", "/api/v3/contents/generations/tasks/"),
+        cancel_endpoint=True,
+        secret=("", "ARK_API_KEY"),
+        start=_served(SeedanceFake, "/api/v3"),
     ),
     "wan": lambda: Harness(
         "wan",

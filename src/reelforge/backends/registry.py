@@ -22,6 +22,7 @@ BUILTINS: dict[str, str] = {
     "replicate": "reelforge.backends.replicate:ReplicateBackend",
     "huggingface": "reelforge.backends.huggingface:HuggingFaceBackend",
     "kling": "reelforge.backends.kling:KlingBackend",
+    "seedance": "reelforge.backends.seedance:SeedanceBackend",
     "diffusers": "reelforge.backends.diffusers:DiffusersBackend",
     "wan": "reelforge.backends.wan:WanBackend",
     "luma": "reelforge.backends.luma:LumaBackend",
