@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
@@ -37,11 +38,17 @@ def run_server(host: str | None, port: int | None, workers: int | None, no_worke
         fail(exc)
     where = f"with worker {worker.executor_id}" if worker else "API only (--no-worker)"
     sys.stderr.write(f"reelforge serving on http://{bind}:{port or settings.port} {where}\n")
+    # uvicorn stops on SIGINT/SIGTERM and then re-raises the signal to the handler found at start: a quiet one
+    # here, so the embedded worker is stopped (its lease released) and the command exits 0
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         uvicorn.run(app, host=bind, port=port or settings.port, log_level=log_level, access_log=False)
     finally:
         if worker is not None:
             worker.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    sys.stderr.write("reelforge server stopped\n")
 
 
 def register(app: typer.Typer) -> None:
