@@ -29,6 +29,7 @@ from reelforge.config import Config, parse_config  # noqa: E402
 from reelforge.jobs import config as _jobs_config  # noqa: E402, F401  (registers the jobs: block)
 from reelforge.media import probe  # noqa: E402
 from reelforge.server.openai_compat import openai_router  # noqa: E402
+from tests.jobs.conftest import db_url, pg_url  # noqa: E402, F401  (SQLite and PostgreSQL)
 
 TOKEN = "test-token-for-the-openai-surface"
 # the client marks the Videos API deprecated on OpenAI's own service; this surface keeps it
@@ -184,6 +185,10 @@ def test_a_data_url_reference_is_taken_and_a_fake_image_refused(stack: tuple[str
     answer = httpx.post(f"{url}/openai/v1/videos", json=body, headers=headers, timeout=30)
     assert answer.status_code == 400
     assert answer.json()["error"]["param"] == "input_reference"
+    inside = {"prompt": "x", "model": "procedural", "input_reference": {"image_url": "https://127.0.0.1:9/x.png"}}
+    refused = httpx.post(f"{url}/openai/v1/videos", json=inside, headers=headers, timeout=30)
+    assert refused.status_code == 400, refused.text  # the server's SSRF guard: a loopback address is never fetched
+    assert refused.json()["error"]["param"] == "input_reference"
     files = {"input_reference": ("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 << 20), "image/png")}
     too_big = httpx.post(f"{url}/openai/v1/videos", data={"prompt": "x"}, files=files, headers=headers, timeout=30)
     assert too_big.status_code == 413 and too_big.json()["error"]["type"] == "invalid_request_error"
@@ -259,3 +264,39 @@ def test_the_router_stands_alone_with_its_own_token_check(tmp_path: Path) -> Non
             assert as_text.status_code == 415 and as_text.json()["error"]["code"] == "unsupported_media_type"
             paths = http.get("/openapi.json").json()["paths"]
             assert {"/openai/v1/videos", "/openai/v1/videos/{video_id}/content"} <= set(paths)
+
+
+def test_paging_and_deleting_queued_videos_on_each_database(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    """No worker: the videos stay queued; pages in both orders, and a queued video is cancelled and deleted."""
+    from fastapi.testclient import TestClient
+
+    from reelforge.jobs import JobService
+
+    config = _config(tmp_path, database_url=db_url)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with JobService(config) as service:
+        app = FastAPI()
+        app.include_router(openai_router(config, service))
+        with TestClient(app) as http:
+            body = {"model": "procedural", "seconds": "1", "size": "64x64"}
+            ids = [http.post("/openai/v1/videos", json={**body, "prompt": f"v{i}"}, headers=headers).json()["id"]
+                   for i in range(5)]  # fmt: skip
+            service.submit("short", {"topic": "not a video"})  # other kinds stay off this surface
+
+            def walk(order: str) -> list[str]:
+                seen: list[str] = []
+                after = ""
+                while True:
+                    page = http.get(f"/openai/v1/videos?limit=2&order={order}{after}", headers=headers).json()
+                    seen += [v["id"] for v in page["data"]]
+                    if not page["has_more"]:
+                        return seen
+                    after = f"&after={page['last_id']}"
+
+            assert walk("asc") == ids and walk("desc") == ids[::-1]
+            gone = http.delete(f"/openai/v1/videos/{ids[2]}", headers=headers)
+            assert gone.status_code == 200 and gone.json()["deleted"] is True
+            assert http.get(f"/openai/v1/videos/{ids[2]}", headers=headers).status_code == 404
+            assert walk("asc") == ids[:2] + ids[3:]
+            unknown_cursor = http.get(f"/openai/v1/videos?after={ids[2]}", headers=headers)
+            assert unknown_cursor.status_code == 404
