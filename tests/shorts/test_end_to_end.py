@@ -83,3 +83,20 @@ def test_cli_short_json_and_errors(tmp_path: Path) -> None:
     res = runner.invoke(app, ["--config", str(config), "short", "--script", str(script), "--aspect", "4:3"])
     assert res.exit_code == 2
     assert runner.invoke(app, ["demo", "--help"]).exit_code == 0
+
+
+async def test_amake_short_with_studio_settings_and_a_pinned_work_dir(tmp_path: Path) -> None:
+    from reelforge.config import Config
+    from reelforge.shorts.api import amake_short
+
+    shorts = demo_config()
+    shorts.tts.engine = "espeak"
+    shorts.music.source = "none"
+    shorts.output.resolution, shorts.output.quality = 144, "draft"
+    work = tmp_path / "work"
+    request = ShortRequest(script_text="Lava flows downhill. Ash rises high.")
+    result = await amake_short(request, config=Config(data_dir=tmp_path / "data"), shorts=shorts, work_dir=work)
+    assert result.run_dir == work and result.path == work / "short.mp4" and probe(result.path).width == 144
+    side = json.loads(Path(result.sidecar or "").read_text())
+    assert side["short"]["tts"] == "espeak" and side["request"]["script_text"] == request.script_text
+    assert not (tmp_path / "data" / "shorts" / "runs").exists()
