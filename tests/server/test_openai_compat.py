@@ -188,7 +188,7 @@ def test_a_data_url_reference_is_taken_and_a_fake_image_refused(stack: tuple[str
     inside = {"prompt": "x", "model": "procedural", "input_reference": {"image_url": "https://127.0.0.1:9/x.png"}}
     refused = httpx.post(f"{url}/openai/v1/videos", json=inside, headers=headers, timeout=30)
     assert refused.status_code == 400, refused.text  # the server's SSRF guard: a loopback address is never fetched
-    assert refused.json()["error"]["param"] == "input_reference"
+    assert refused.json()["error"]["param"] == "input_reference" and "loopback" in refused.json()["error"]["message"]
     files = {"input_reference": ("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 << 20), "image/png")}
     too_big = httpx.post(f"{url}/openai/v1/videos", data={"prompt": "x"}, files=files, headers=headers, timeout=30)
     assert too_big.status_code == 413 and too_big.json()["error"]["type"] == "invalid_request_error"
