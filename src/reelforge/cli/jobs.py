@@ -91,7 +91,7 @@ def _video_request(kw: dict[str, Any]) -> dict[str, Any]:
 def _short_request(kw: dict[str, Any]) -> dict[str, Any]:
     names = {"aspect": "aspect_ratio", "target_duration": "target_duration_s", "out": "output"}
     keys = ("topic", "script", "aspect", "language", "voice", "tts", "voiceover", "llm", "visuals", "music")
-    keys += ("captions", "caption_style", "target_duration", "out")
+    keys += ("captions", "caption_style", "target_duration", "upload", "out")
     return {names.get(k, k): (str(kw[k]) if isinstance(kw[k], Path) else kw[k]) for k in keys if kw[k] is not None}
 
 
@@ -126,6 +126,7 @@ def submit(
     captions: Annotated[str | None, Opt("--captions")] = None,
     caption_style: Annotated[str | None, Opt("--caption-style")] = None,
     target_duration: Annotated[float | None, Opt("--target-duration")] = None,
+    upload: Annotated[str | None, Opt("--upload", help="kind short: youtube")] = None,
     out: Annotated[Path | None, Opt("-o", "--out", help="kind short: output MP4.")] = None,
     json_output: Annotated[bool, Opt("--json")] = False,
 ) -> None:

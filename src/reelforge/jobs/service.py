@@ -37,13 +37,13 @@ class JobService:
         self.engine = acquire_engine(config.resolved_database_url)
         migrate(self.engine)
         self.system_url = system_database_url(self.engine)
-        dbos_engine.ensure_system_tables(self.system_url)
         self.store = JobStore(self.engine)
         self._client: Any = None
 
     @property
     def client(self) -> Any:
-        if self._client is None:
+        if self._client is None:  # reading jobs needs only the job tables; queueing needs DBOS's
+            dbos_engine.ensure_system_tables(self.system_url)
             self._client = dbos_engine.make_client(self.system_url)
         return self._client
 
