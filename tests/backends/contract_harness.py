@@ -31,6 +31,7 @@ from tests.fakes.veo_server import VeoFake, service_account_json
 from tests.fakes.wan_server import WanFake
 from tests.fakes.wavespeed_server import KEY as WAVESPEED_KEY
 from tests.fakes.wavespeed_server import FakeWavespeed
+from tests.fakes.xai_server import XaiFake
 
 Select = Callable[[SeenRequest], bool]
 PROJECT = "contract-proj"
@@ -237,6 +238,13 @@ HARNESSES: dict[str, Callable[[], Harness]] = {
         cancel_endpoint=True,
         secret=("", "ARK_API_KEY"),
         start=_served(SeedanceFake, "/api/v3"),
+    ),
+    "xai": lambda: Harness(
+        "xai",
+        submit=_is("POST", "/v1/videos/generations"),
+        poll=_is("GET", "/v1/videos/"),
+        secret=("", "XAI_API_KEY"),
+        start=_served(XaiFake, "/v1"),
     ),
     "wan": lambda: Harness(
         "wan",

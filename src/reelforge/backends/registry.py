@@ -23,6 +23,7 @@ BUILTINS: dict[str, str] = {
     "huggingface": "reelforge.backends.huggingface:HuggingFaceBackend",
     "kling": "reelforge.backends.kling:KlingBackend",
     "seedance": "reelforge.backends.seedance:SeedanceBackend",
+    "xai": "reelforge.backends.xai:XaiBackend",
     "diffusers": "reelforge.backends.diffusers:DiffusersBackend",
     "wan": "reelforge.backends.wan:WanBackend",
     "luma": "reelforge.backends.luma:LumaBackend",
