@@ -300,3 +300,36 @@ def test_paging_and_deleting_queued_videos_on_each_database(db_url: str, tmp_pat
             assert walk("asc") == ids[:2] + ids[3:]
             unknown_cursor = http.get(f"/openai/v1/videos?after={ids[2]}", headers=headers)
             assert unknown_cursor.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"seconds": "inf"}, "seconds"),
+        ({"seconds": "1e308"}, "seconds"),
+        ({"seconds": True}, "seconds"),
+        ({"fps": "inf"}, "fps"),
+        ({"size": "0x0"}, "size"),
+        ({"size": "99999x99999"}, "size"),
+        ({"seed": "abc"}, "seed"),
+        ({"input_reference": [1]}, "input_reference"),
+        ({"input_reference": {"file_id": "file_1"}}, "input_reference"),
+        ({"input_reference": {"image_url": "data:image/png;base64,%%%"}}, "input_reference"),
+        ({"quality": "high"}, "quality"),
+        ({"prompt": ""}, "prompt"),
+    ],
+)
+def test_bad_fields_are_400_naming_the_param(body: dict[str, Any], param: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from reelforge.jobs import JobService
+
+    config = _config(tmp_path, server={})
+    with JobService(config) as service:
+        app = FastAPI()
+        app.include_router(openai_router(config, service))
+        with TestClient(app) as http:
+            answer = http.post("/openai/v1/videos", json={"prompt": "x", "model": "procedural", **body})
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["param"] == param and error["message"].startswith(f"{param}: ")

@@ -12,6 +12,7 @@ import base64
 import binascii
 import io
 import json
+import math
 import os
 import uuid
 from collections.abc import Awaitable, Callable
@@ -126,6 +127,30 @@ async def _read_body(request: Request, folder: Path, cap: int) -> tuple[dict[str
     return data, None
 
 
+#: numbers this surface takes, with the largest value that still makes sense (no model makes an hour of video)
+LIMITS = {"seconds": 3600.0, "fps": 1000.0, "max_cost_usd": 1e9}
+
+
+def _numbers(fields: dict[str, Any], problems: dict[str, str]) -> dict[str, float]:
+    """The numeric fields as finite floats within ``LIMITS``; each bad one is added to ``problems``."""
+    found: dict[str, float] = {}
+    for name, high in LIMITS.items():
+        raw = fields.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            value = float(str(raw)) if not isinstance(raw, bool) else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            problems[name] = f"{raw!r} is not a number"
+        elif value > high:
+            problems[name] = f"must be at most {high:g}"
+        else:
+            found[name] = value
+    return found
+
+
 def video_request_of(fields: dict[str, Any], image: Path | None) -> dict[str, Any]:
     """A reelforge video request from this surface's fields, with every problem listed at once."""
     problems = {k: f"not a field of this API (use {', '.join(FIELDS + EXTRAS)})" for k in fields}
@@ -140,11 +165,10 @@ def video_request_of(fields: dict[str, Any], image: Path | None) -> dict[str, An
         out["backend"] = backend
         if name:
             out["model"] = name
-    if fields.get("seconds") not in (None, ""):
-        try:
-            out["duration_s"] = float(str(fields["seconds"]))
-        except ValueError:
-            problems["seconds"] = f"{fields['seconds']!r} is not a number of seconds"
+    numbers = _numbers(fields, problems)
+    out.update({k: v for k, v in numbers.items() if k != "seconds"})
+    if "seconds" in numbers:
+        out["duration_s"] = numbers["seconds"]
     if fields.get("size"):
         size = parse_size(str(fields["size"]))
         if size is None or 0 in size:

@@ -189,10 +189,11 @@ def _from_reelforge(exc: ReelforgeError) -> OpenAIError:
         return exc
     status = status_of(exc)
     if isinstance(exc, InvalidRequest):
-        field = next(iter(exc.problems), None)
-        param = PARAM_OF.get(field.split(".")[0], field) if field else None
+        named = {PARAM_OF.get(k.split(".")[0], k): v for k, v in exc.problems.items()}  # in this API's words
+        param = next(iter(named), None)
+        message = "; ".join(f"{k}: {v}" for k, v in named.items()) if named else exc.message
         code = "model_not_found" if "unknown backend" in exc.message else "invalid_value"
-        return OpenAIError(400 if status == 422 else status, exc.message, param=param, code=code)
+        return OpenAIError(400 if status == 422 else status, message, param=param, code=code)
     if isinstance(exc, BackendUnavailable):
         code = "model_not_found" if "unknown backend" in exc.message else "model_unavailable"
         return OpenAIError(400, exc.message, param="model", code=code)
