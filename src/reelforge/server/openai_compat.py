@@ -85,13 +85,7 @@ class VideoService:
 
     def __init__(self, config: Config, jobs: JobService, fetch: UrlFetcher | None = None) -> None:
         self.config, self.jobs, self.fetch = config, jobs, fetch
-        self._assets: AssetStore | None = None
-
-    @property
-    def assets(self) -> AssetStore:
-        if self._assets is None:
-            self._assets = AssetStore(self.jobs.engine, Path(self.config.data_dir))
-        return self._assets
+        self.assets = AssetStore(jobs.engine, Path(config.data_dir))  # the library's files, on the jobs' database
 
     async def job(self, video_id: str) -> Job:
         try:
