@@ -20,6 +20,7 @@ from tests.fakes.fal_server import FakeFal
 from tests.fakes.hf_server import KEY as HF_KEY
 from tests.fakes.hf_server import FakeHuggingFace
 from tests.fakes.kling_server import KlingFake
+from tests.fakes.ltx_server import LtxFake
 from tests.fakes.luma_server import LumaFake
 from tests.fakes.minimax_server import MinimaxFake
 from tests.fakes.replicate_server import KEY as REPLICATE_KEY
@@ -263,6 +264,13 @@ HARNESSES: dict[str, Callable[[], Harness]] = {
         cancel_endpoint=True,
         secret=("", "LUMAAI_API_KEY"),
         start=_served(LumaFake, "/dream-machine/v1"),
+    ),
+    "ltx": lambda: Harness(  # answers the MP4 to the call itself: nothing to poll, resume or cancel
+        "ltx",
+        submit=_is("POST", "/v1/"),
+        resumable=False,
+        secret=("", "LTX_API_KEY"),
+        start=_served(LtxFake),
     ),
 }
 

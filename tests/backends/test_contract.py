@@ -53,7 +53,7 @@ def test_every_registered_backend_is_in_the_suite() -> None:
 
 async def test_validation_lists_every_problem_at_once(h: Harness, tmp_path: Path) -> None:
     backend = h.make()
-    request = VideoRequest(prompt="x" * 5000, image=tmp_path / "missing.png")
+    request = VideoRequest(prompt="x" * 20_000, image=tmp_path / "missing.png")
     with pytest.raises(InvalidRequest) as in_thread:
         await backend.avalidate(request)  # the engine's way: reading inputs off the event loop
     with pytest.raises(InvalidRequest) as inline:

@@ -27,6 +27,7 @@ BUILTINS: dict[str, str] = {
     "diffusers": "reelforge.backends.diffusers:DiffusersBackend",
     "wan": "reelforge.backends.wan:WanBackend",
     "luma": "reelforge.backends.luma:LumaBackend",
+    "ltx": "reelforge.backends.ltx:LtxBackend",
 }
 _registered: dict[str, type[Backend] | str] = {}
 _classes: dict[str, type[Backend]] = {}
