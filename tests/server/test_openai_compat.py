@@ -30,10 +30,22 @@ from reelforge.jobs import config as _jobs_config  # noqa: E402, F401  (register
 from reelforge.media import probe  # noqa: E402
 from reelforge.server.openai_compat import openai_router  # noqa: E402
 from tests.jobs.conftest import db_url, pg_url  # noqa: E402, F401  (SQLite and PostgreSQL)
+from tests.jobs.helpers import Sleepy  # noqa: E402
 
 TOKEN = "test-token-for-the-openai-surface"
 # the client marks the Videos API deprecated on OpenAI's own service; this surface keeps it
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
+
+
+class Broken(Sleepy):
+    """Fails every run the way a provider's failed task does."""
+
+    name = "broken"
+
+    async def run(self, plan: Any, ctx: Any) -> Any:
+        from reelforge.errors import GenerationFailed
+
+        raise GenerationFailed("the model fell over", stage="generate")
 
 
 def _free_port() -> int:
@@ -217,6 +229,18 @@ def test_failures_come_back_as_openai_errors(client: Any, stack: tuple[str, Conf
         bad.videos.list()
     assert auth.value.body["code"] == "invalid_api_key"
     assert TOKEN not in auth.value.response.text
+
+
+def test_a_failed_generation_reads_as_a_failed_video_with_its_reason(client: Any) -> None:
+    from reelforge.backends.registry import register_backend
+
+    register_backend("broken", Broken)
+    video = client.videos.create_and_poll(prompt="doomed", model="broken", seconds="1", poll_interval_ms=100)
+    assert video.status == "failed" and video.completed_at is not None
+    assert video.error.code == "generation_failed" and "fell over" in video.error.message
+    with pytest.raises(openai.ConflictError) as err:
+        client.videos.download_content(video.id)
+    assert err.value.body["code"] == "video_not_ready"
 
 
 def test_content_of_an_unfinished_video_is_refused_and_delete_cancels_it(stack: tuple[str, Config]) -> None:
