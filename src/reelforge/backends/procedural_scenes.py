@@ -190,3 +190,19 @@ def ken_burns(seed: int) -> KenBurns:
         return KenBurns(pan, pan + 0.05, a, b, cy, cy, name)
     a, b = (1.0, 0.0) if name == "pan-up" else (0.0, 1.0)
     return KenBurns(pan, pan + 0.05, cx, cx, a, b, name)
+
+
+__all__ = [
+    "SHAPES",
+    "KenBurns",
+    "Scene",
+    "Shape",
+    "choose_scene",
+    "ken_burns",
+    "key_words",
+    "luminance",
+    "palette_for",
+    "rng_for",
+    "tokens",
+    "word_count_for",
+]

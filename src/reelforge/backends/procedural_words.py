@@ -91,3 +91,13 @@ GRADIENT_WORDS: dict[str, str] = {
     **dict.fromkeys(_words("swirl swirling vortex galaxy spiral whirlpool"), "spiral"),
     **dict.fromkeys(_words("sun sunny light glow glowing lamp star radiant"), "radial"),
 }
+
+
+__all__ = [
+    "COLOUR_WORDS",
+    "GRADIENT_WORDS",
+    "MOTION_WORDS",
+    "RGB",
+    "SCENE_PALETTES",
+    "STOP_WORDS",
+]

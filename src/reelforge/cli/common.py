@@ -144,3 +144,16 @@ def run_task(factory: Callable[[ProgressCallback, CancelToken], Awaitable[T]], *
             from ..errors import Cancelled
 
             fail(Cancelled("interrupted"), json_output)
+
+
+__all__ = [
+    "T",
+    "emit_json",
+    "fail",
+    "invalid_from_validation",
+    "load_config",
+    "progress_display",
+    "run_task",
+    "state",
+    "to_jsonable",
+]

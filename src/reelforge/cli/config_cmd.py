@@ -42,3 +42,8 @@ def register(app: typer.Typer) -> None:
             emit_json(data)
         else:
             sys.stdout.write(yaml.safe_dump(data, sort_keys=False))
+
+
+__all__ = [
+    "register",
+]

@@ -178,3 +178,11 @@ def register(app: typer.Typer) -> None:
         else:
             for asset_id in removed:
                 sys.stdout.write(f"removed {asset_id}\n")
+
+
+__all__ = [
+    "T",
+    "parse_since",
+    "register",
+    "with_library",
+]

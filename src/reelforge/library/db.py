@@ -135,3 +135,13 @@ def migrate(engine: Engine) -> None:
                 return
             time.sleep(0.1)
         raise
+
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "VERSION_TABLE",
+    "acquire_engine",
+    "migrate",
+    "normalize_url",
+    "release_engine",
+]

@@ -31,3 +31,8 @@ def new_id() -> str:
             rand = secrets.randbits(39)  # leaves headroom below 32**8 for increments
         _last = (ms, rand)
     return _encode(ms, 10) + _encode(rand, 8)
+
+
+__all__ = [
+    "new_id",
+]

@@ -201,3 +201,8 @@ class UsageLedger:
     async def totals(self, *, since: date | None = None) -> list[UsageRow]:
         """Counts and billable spend by UTC day and backend, oldest day first."""
         return await asyncio.to_thread(self._totals, since)
+
+
+__all__ = [
+    "UsageLedger",
+]

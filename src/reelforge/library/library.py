@@ -51,3 +51,8 @@ class Library:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+__all__ = [
+    "Library",
+]

@@ -80,3 +80,12 @@ class UsageRow(BaseModel):
     cached: int = 0
     billable: int = 0
     cost_usd: float = 0.0
+
+
+__all__ = [
+    "OUTCOMES",
+    "Asset",
+    "Attempt",
+    "Outcome",
+    "UsageRow",
+]

@@ -80,3 +80,11 @@ attempts = sa.Table(
     sa.Column("job_id", sa.String(64), nullable=True, index=True),
     sa.Column("request", sa.JSON, nullable=False),
 )
+
+
+__all__ = [
+    "UTCDateTime",
+    "assets",
+    "attempts",
+    "metadata",
+]

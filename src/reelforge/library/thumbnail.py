@@ -69,3 +69,11 @@ def probe_with_thumbnail(src: Path) -> tuple[ProbeResult, bytes | None]:
             _configure(container)
         info = probe_container(container, Path(src), decoder_set=bool(container.streams.video))
         return info, _jpeg(container, info) if info.has_video else None
+
+
+__all__ = [
+    "MAX_SIDE",
+    "THREADED_PIXELS",
+    "probe_with_thumbnail",
+    "thumbnail_jpeg",
+]

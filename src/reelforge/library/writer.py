@@ -83,3 +83,11 @@ class BatchWriter:
             except Exception as exc:
                 outcomes.append((False, exc))
         return outcomes
+
+
+__all__ = [
+    "IDLE_S",
+    "BatchWriter",
+    "Op",
+    "Outcome",
+]

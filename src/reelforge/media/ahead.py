@@ -60,3 +60,8 @@ class FilesAhead:
             remove()
         else:
             self._made.add_done_callback(remove)
+
+
+__all__ = [
+    "FilesAhead",
+]

@@ -42,3 +42,11 @@ def atomic_write_bytes(target: str | Path, data: bytes, *, tmp: Path | None = No
 
 def atomic_write_text(target: str | Path, text: str, *, tmp: Path | None = None) -> Path:
     return atomic_write_bytes(target, text.encode("utf-8"), tmp=tmp)
+
+
+__all__ = [
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "part_path",
+]

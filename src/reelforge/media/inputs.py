@@ -135,3 +135,10 @@ def resolve_input(
     if path is None:
         mime = "video/mp4" if kind == "video" else "audio/wav" if kind == "audio" else None
     return MediaRef(field=field, path=path, data=None if path else data, mime=mime, size=len(data), sha256=digest)
+
+
+__all__ = [
+    "IMAGE_FORMATS",
+    "MediaRef",
+    "resolve_input",
+]

@@ -150,3 +150,11 @@ def _count_frames(container, vs) -> tuple[int, float]:  # type: ignore[no-untype
         first = t if first is None else min(first, t)
         last = max(last, t + dur)
     return n, (last - (first or 0.0)) if n else 0.0
+
+
+__all__ = [
+    "ProbeResult",
+    "open_media",
+    "probe",
+    "probe_container",
+]

@@ -50,3 +50,12 @@ async def in_media_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwar
 async def in_file_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """Run ``fn``, which creates, moves or deletes files, on a file thread."""
     return await _run("files", fn, args, kwargs)
+
+
+__all__ = [
+    "THREADS",
+    "P",
+    "R",
+    "in_file_thread",
+    "in_media_thread",
+]

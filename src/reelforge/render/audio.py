@@ -128,3 +128,14 @@ async def measure_file(path: Path) -> tuple[float | None, float | None]:
         return float(m.group(1)) if m and m.group(1) != "-inf" else None
 
     return val(i), val(tp)
+
+
+__all__ = [
+    "SR",
+    "Loudness",
+    "has_sound",
+    "measure",
+    "measure_file",
+    "mix_chain",
+    "normalize_chain",
+]

@@ -93,3 +93,13 @@ def choose_encoder(spec: OutputSpec) -> Encoder:
     if reason is None:
         return Encoder(name, hardware_args(name, spec))
     return Encoder("libx264", x264_args(spec), [f"encoder {name} unavailable ({reason}); used libx264"])
+
+
+__all__ = [
+    "HARDWARE",
+    "X264",
+    "Encoder",
+    "choose_encoder",
+    "hardware_args",
+    "x264_args",
+]

@@ -32,3 +32,8 @@ class Graph:
 
     def input_args(self) -> list[str]:
         return [a for args in self.inputs for a in args]
+
+
+__all__ = [
+    "Graph",
+]

@@ -170,3 +170,14 @@ async def prepare(
                 f"narration ({n:.2f} s) is longer than the timeline ({timeline.duration_s:.2f} s); its end is cut"
             )
     return out
+
+
+__all__ = [
+    "GenerateFn",
+    "Prepared",
+    "ReadyVisual",
+    "check_audio",
+    "check_clip",
+    "check_image",
+    "prepare",
+]

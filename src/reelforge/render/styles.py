@@ -111,3 +111,13 @@ def ass_style(
         marginv=margin_v,
         encoding=-1 if rtl else 1,
     )
+
+
+__all__ = [
+    "PRESETS",
+    "ass_color",
+    "ass_style",
+    "ass_tag_color",
+    "resolve_style",
+    "safe_margins",
+]
