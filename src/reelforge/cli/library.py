@@ -101,88 +101,99 @@ def _print_assets(items: list[Asset], next_cursor: str | None) -> None:
         console.print(f"more: reelforge assets list --cursor {next_cursor}")
 
 
+JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+
+
+def usage(
+    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD, 'today' or Nd (last N days); UTC.")] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Spend and counts by backend and day (UTC), failed and cached attempts included."""
+
+    async def work(lib: Library) -> list[UsageRow]:
+        return await lib.ledger.totals(since=parse_since(since))
+
+    rows = with_library(json_output, work)
+    start = parse_since(since)
+    if json_output:
+        emit_json({"since": start.isoformat() if start else None, "rows": rows, "total": _usage_total(rows)})
+    else:
+        _print_usage(rows, start)
+
+
+def list_assets(
+    kind: Annotated[str | None, typer.Option(help="Only this kind (e.g. video, short).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (1-1000).")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="Continue after this asset id (from the last page).")] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Stored assets, newest first."""
+
+    async def work(lib: Library) -> list[Asset]:
+        return await lib.assets.list(limit=limit, cursor=cursor, kind=kind)
+
+    items = with_library(json_output, work)
+    next_cursor = items[-1].id if len(items) == limit else None
+    if json_output:
+        emit_json({"assets": items, "next_cursor": next_cursor})
+    else:
+        _print_assets(items, next_cursor)
+
+
+def show_asset(
+    asset_id: Annotated[str, typer.Argument(metavar="ID")],
+    json_output: JsonFlag = False,
+) -> None:
+    """Everything stored about one asset: file, probe figures, request, backend, cost, checksum."""
+
+    async def work(lib: Library) -> Asset:
+        return await lib.assets.get(asset_id)
+
+    asset = with_library(json_output, work)
+    if json_output:
+        emit_json(asset)
+        return
+    for key, value in asset.model_dump(mode="json").items():
+        sys.stdout.write(f"{key:16} {value}\n")
+
+
+def remove_assets(
+    asset_ids: Annotated[list[str], typer.Argument(metavar="ID...")],
+    json_output: JsonFlag = False,
+) -> None:
+    """Delete assets: file, sidecar, thumbnail and database row."""
+
+    async def work(lib: Library) -> list[str]:
+        for asset_id in asset_ids:  # check all first: remove nothing when one id is wrong
+            await lib.assets.get(asset_id)
+        for asset_id in asset_ids:
+            await lib.assets.remove(asset_id)
+        return asset_ids
+
+    removed = with_library(json_output, work)
+    if json_output:
+        emit_json({"removed": removed})
+    else:
+        for asset_id in removed:
+            sys.stdout.write(f"removed {asset_id}\n")
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def usage(
-        since: Annotated[str | None, typer.Option(help="YYYY-MM-DD, 'today' or Nd (last N days); UTC.")] = None,
-        json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-    ) -> None:
-        """Spend and counts by backend and day (UTC), failed and cached attempts included."""
-
-        async def work(lib: Library) -> list[UsageRow]:
-            return await lib.ledger.totals(since=parse_since(since))
-
-        rows = with_library(json_output, work)
-        start = parse_since(since)
-        if json_output:
-            emit_json({"since": start.isoformat() if start else None, "rows": rows, "total": _usage_total(rows)})
-        else:
-            _print_usage(rows, start)
-
+    app.command("usage")(usage)
     assets_app = typer.Typer(no_args_is_help=True, help="The asset library: list, show and remove stored outputs.")
+    assets_app.command("list")(list_assets)
+    assets_app.command("show")(show_asset)
+    assets_app.command("rm")(remove_assets)
     app.add_typer(assets_app, name="assets")
-
-    @assets_app.command("list")
-    def list_assets(
-        kind: Annotated[str | None, typer.Option(help="Only this kind (e.g. video, short).")] = None,
-        limit: Annotated[int, typer.Option(help="At most this many (1-1000).")] = 50,
-        cursor: Annotated[str | None, typer.Option(help="Continue after this asset id (from the last page).")] = None,
-        json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-    ) -> None:
-        """Stored assets, newest first."""
-
-        async def work(lib: Library) -> list[Asset]:
-            return await lib.assets.list(limit=limit, cursor=cursor, kind=kind)
-
-        items = with_library(json_output, work)
-        next_cursor = items[-1].id if len(items) == limit else None
-        if json_output:
-            emit_json({"assets": items, "next_cursor": next_cursor})
-        else:
-            _print_assets(items, next_cursor)
-
-    @assets_app.command("show")
-    def show_asset(
-        asset_id: Annotated[str, typer.Argument(metavar="ID")],
-        json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-    ) -> None:
-        """Everything stored about one asset: file, probe figures, request, backend, cost, checksum."""
-
-        async def work(lib: Library) -> Asset:
-            return await lib.assets.get(asset_id)
-
-        asset = with_library(json_output, work)
-        if json_output:
-            emit_json(asset)
-            return
-        for key, value in asset.model_dump(mode="json").items():
-            sys.stdout.write(f"{key:16} {value}\n")
-
-    @assets_app.command("rm")
-    def remove_assets(
-        asset_ids: Annotated[list[str], typer.Argument(metavar="ID...")],
-        json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-    ) -> None:
-        """Delete assets: file, sidecar, thumbnail and database row."""
-
-        async def work(lib: Library) -> list[str]:
-            for asset_id in asset_ids:  # check all first: remove nothing when one id is wrong
-                await lib.assets.get(asset_id)
-            for asset_id in asset_ids:
-                await lib.assets.remove(asset_id)
-            return asset_ids
-
-        removed = with_library(json_output, work)
-        if json_output:
-            emit_json({"removed": removed})
-        else:
-            for asset_id in removed:
-                sys.stdout.write(f"removed {asset_id}\n")
 
 
 __all__ = [
     "T",
+    "list_assets",
     "parse_since",
     "register",
+    "remove_assets",
+    "show_asset",
+    "usage",
     "with_library",
 ]
