@@ -83,9 +83,9 @@ class StageContext:
     render: Renderer
     cancel: CancelToken
     on_progress: ProgressCallback | None = None
-    stage: str = "script"
-    _done: float = 0.0  # share of the whole run finished before this stage
-    _weight: float = 0.0  # this stage's share
+    stage: str = field(default="", init=False)  # the stage now running
+    _done: float = field(default=0.0, init=False)  # share of the whole run finished before this stage
+    _weight: float = field(default=0.0, init=False)  # this stage's share
 
     @property
     def work_dir(self) -> Path:
