@@ -38,6 +38,8 @@ def new_row(job_id: str, kind: str, request: dict[str, Any], queue: str, **extra
         "runs": 0,
         "created_at": now,
         "updated_at": now,
+        "callback_url": None,  # every row has every key: a batch is inserted in one executemany
+        "publish": None,
         **extra,
     }
 

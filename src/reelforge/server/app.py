@@ -44,6 +44,15 @@ def _include_openai(app: FastAPI, services: Services) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("reelforge")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
 def create_app(
     config: Config,
     *,
@@ -54,8 +63,6 @@ def create_app(
 ) -> FastAPI:
     """The app over ``config``'s database. ``background=False`` leaves webhook delivery to the caller (tests);
     ``resolve`` and ``transport`` replace the DNS resolver and the HTTP transport of outbound requests."""
-    from .. import __version__
-
     services = Services(config, resolve=resolve, transport=transport, embedded_worker=embedded_worker)
 
     @contextlib.asynccontextmanager
@@ -69,7 +76,7 @@ def create_app(
 
     app = FastAPI(
         title="reelforge",
-        version=__version__,
+        version=_version(),
         description="Video generation jobs over every backend: submit, follow, cancel, fetch the files.",
         lifespan=lifespan,
     )

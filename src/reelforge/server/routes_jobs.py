@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse
 
-from ..errors import InvalidRequest
+from ..errors import BackendUnavailable, InvalidRequest
 from ..jobs.models import Job, JobKind
 from ..types import JobStatus, VideoRequest
 from .errors import ERROR_RESPONSES, Conflict, NotFound
@@ -48,7 +48,12 @@ async def estimate(body: VideoIn, svc: Svc) -> Estimate:
         request = VideoRequest.model_validate(data)
     except ValueError as exc:
         raise InvalidRequest({"request": str(exc)}) from None
-    return Estimate.model_validate(await aestimate(request, config=svc.config))
+    try:
+        return Estimate.model_validate(await aestimate(request, config=svc.config))
+    except BackendUnavailable as exc:  # a backend or model this server does not have: the request's fault
+        if "cooling down" in exc.message:
+            raise
+        raise InvalidRequest({"backend": exc.message}) from None
 
 
 async def _batch_item(svc: Services, kind: str, data: dict[str, Any]) -> dict[str, Any]:

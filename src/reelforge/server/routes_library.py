@@ -124,7 +124,7 @@ async def delete_asset(asset_id: str, svc: Svc) -> Response:
 
 @router.get("/backends", response_model=BackendList, tags=["backends"])
 async def backends(svc: Svc) -> BackendList:
-    return BackendList(backends=await asyncio.to_thread(describe, svc.config))
+    return BackendList(backends=await svc.backends(describe))
 
 
 @router.get("/usage", response_model=UsageOut, tags=["usage"])

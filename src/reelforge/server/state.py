@@ -4,6 +4,7 @@ webhook dispatcher, opened when the app starts and closed when it stops."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,8 @@ from .inputs import Inputs
 from .ssrf import Guard, Resolver
 from .uploads import UploadStore
 from .webhooks import Dispatcher
+
+BACKENDS_TTL_S = 10.0
 
 
 class Services:
@@ -45,12 +48,20 @@ class Services:
         self.library: Any = Library.from_config(config)
         self.hub = EventHub(self.jobs.engine, self.settings.events_poll_s)
         self.webhooks = Dispatcher(self.jobs.engine, self.jobs, self.guard, self.settings)
+        self._backends: tuple[float, Any] | None = None
 
     async def start(self, background: bool = True) -> None:
         """Start following progress and, with ``background``, delivering webhooks."""
         self.hub.start()
         if background:
             self.webhooks.start()
+
+    async def backends(self, describe: Any) -> Any:
+        """The backend list, described at most every ``BACKENDS_TTL_S`` (describing creates every backend)."""
+        now = time.monotonic()
+        if self._backends is None or now - self._backends[0] > BACKENDS_TTL_S:
+            self._backends = (now, await asyncio.to_thread(describe, self.config))
+        return self._backends[1]
 
     async def fetch_image(self, url: str) -> str:
         """An https image fetched through the guard (the OpenAI-compatible input_reference)."""
