@@ -166,6 +166,7 @@ async def run_ffmpeg(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# long: the process and its four readers (stderr, progress, stdin, cancel) share one scope and one cleanup
 async def _run_once(
     args: Sequence[str],
     *,

@@ -73,16 +73,34 @@ def _check_image(field: str, data: bytes, max_bytes: int) -> tuple[str, int, int
     return IMAGE_FORMATS[fmt], w, h
 
 
+def _url_ref(field: str, value: str, problems: dict[str, str]) -> MediaRef | None:
+    if value.startswith("http://") and not value.startswith(("http://127.0.0.1", "http://localhost")):
+        problems[field] = "URLs must use https"
+        return None
+    return MediaRef(field=field, url=value, mime=mimetypes.guess_type(value.split("?")[0])[0])
+
+
+def _media_problem(path: Path, kind: str) -> str | None:
+    """Why a video or audio file cannot be used, or None."""
+    from .probe import probe
+
+    try:
+        info = probe(path)
+    except Exception as exc:
+        return f"{path.name}: {getattr(exc, 'message', exc)}"
+    if kind == "video" and not info.has_video:
+        return f"{path.name} has no video stream"
+    if kind == "audio" and (not info.has_audio or info.duration_s <= 0):
+        return f"{path.name} has no audio (or zero length)"
+    return None
+
+
 def resolve_input(
     field: str, value: MediaInput, *, kind: str, max_bytes: int = 20 * 1024 * 1024, problems: dict[str, str]
 ) -> MediaRef | None:
     """Check one input; add a message to ``problems`` and return None when it is unusable."""
     if isinstance(value, str) and value.startswith(("http://", "https://")):
-        if value.startswith("http://") and not value.startswith(("http://127.0.0.1", "http://localhost")):
-            problems[field] = "URLs must use https"
-            return None
-        mime = mimetypes.guess_type(value.split("?")[0])[0]
-        return MediaRef(field=field, url=value, mime=mime)
+        return _url_ref(field, value, problems)
     data: bytes
     path: Path | None = None
     if isinstance(value, bytes):
@@ -117,20 +135,9 @@ def resolve_input(
             height=h,
             sha256=digest,
         )
-    if path is not None and kind in ("video", "audio"):
-        from .probe import probe
-
-        try:
-            info = probe(path)
-        except Exception as exc:
-            problems[field] = f"{path.name}: {getattr(exc, 'message', exc)}"
-            return None
-        if kind == "video" and not info.has_video:
-            problems[field] = f"{path.name} has no video stream"
-            return None
-        if kind == "audio" and (not info.has_audio or info.duration_s <= 0):
-            problems[field] = f"{path.name} has no audio (or zero length)"
-            return None
+    if path is not None and kind in ("video", "audio") and (problem := _media_problem(path, kind)):
+        problems[field] = problem
+        return None
     mime = mimetypes.guess_type(str(path))[0] if path else None
     if path is None:
         mime = "video/mp4" if kind == "video" else "audio/wav" if kind == "audio" else None

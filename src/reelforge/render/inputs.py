@@ -98,26 +98,25 @@ def check_image(path: Path, workdir: Path, index: int) -> Path:
         raise InvalidRequest({str(path): f"image cannot be read ({exc}); it may be truncated"}) from None
 
 
+async def _generate_clips(timeline: Timeline, generate: GenerateFn | None) -> dict[int, Path]:
+    """The clip of every ``GeneratedVisual`` scene, by scene index, made concurrently."""
+    gen_idx = [i for i, s in enumerate(timeline.scenes) if isinstance(s.visual, GeneratedVisual)]
+    if not gen_idx:
+        return {}
+    if generate is None:
+        where = f"scenes[{gen_idx[0]}].visual"
+        raise InvalidRequest({where: "a generated visual needs render_timeline(..., generate=...) to produce its clip"})
+    paths = await asyncio.gather(*(generate(timeline.scenes[i].visual.request) for i in gen_idx))  # type: ignore[union-attr]
+    return {i: Path(p) for i, p in zip(gen_idx, paths, strict=True)}
+
+
 async def prepare(
     timeline: Timeline, workdir: Path, generate: GenerateFn | None = None, cancel: CancelToken | None = None
 ) -> Prepared:
     """Probe and check every input (in threads), generating clips for ``GeneratedVisual`` scenes."""
     out = Prepared(visuals=[])
     problems: dict[str, str] = {}
-    gen_idx = [i for i, s in enumerate(timeline.scenes) if isinstance(s.visual, GeneratedVisual)]
-    if gen_idx and generate is None:
-        raise InvalidRequest(
-            {
-                f"scenes[{gen_idx[0]}].visual": (
-                    "a generated visual needs render_timeline(..., generate=...) to produce its clip"
-                )
-            }
-        )
-    generated: dict[int, Path] = {}
-    if gen_idx:
-        assert generate is not None
-        paths = await asyncio.gather(*(generate(timeline.scenes[i].visual.request) for i in gen_idx))  # type: ignore[union-attr]
-        generated = {i: Path(p) for i, p in zip(gen_idx, paths, strict=True)}
+    generated = await _generate_clips(timeline, generate)
     if cancel is not None:
         cancel.raise_if_cancelled("prepare")
 
