@@ -184,3 +184,16 @@ def test_prune_removes_finished_jobs_older_than_the_age(config: Config, service:
     with pytest.raises(InvalidRequest):
         service.get(old.id)
     assert service.get(queued.id).status == "queued"
+
+
+def test_batch_lines_may_carry_a_callback_and_publish_steps(service: JobService) -> None:
+    lines = [
+        json.dumps({"prompt": "plain"}),
+        json.dumps({"request": {"prompt": "hooked"}, "callback_url": "https://example.com/hook"}),
+        json.dumps({"prompt": "posted", "publish": [{"to": "youtube", "privacy": "private"}]}),
+    ]
+    batch = service.submit_batch(lines)
+    assert batch.accepted == 3 and not batch.rejected
+    jobs = {j.request["prompt"]: j for j in service.list(batch=batch.id)}
+    assert jobs["hooked"].callback_url == "https://example.com/hook" and jobs["plain"].callback_url is None
+    assert jobs["posted"].publish == [{"to": "youtube", "privacy": "private"}]
