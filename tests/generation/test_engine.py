@@ -233,3 +233,16 @@ async def test_an_unpriced_backend_runs_when_allowed_or_unlimited(unpriced: type
         await unlimited.generate(req(backend="su", max_cost_usd=1))
     assert unpriced.calls == 2
     await unlimited.aclose()
+
+
+async def test_a_key_that_already_succeeded_returns_its_result_without_generating(
+    backends: dict, data_dir: Path
+) -> None:
+    engine, _ = engine_with(data_dir)
+    first = await engine.generate(req(idempotency_key="job-3"))
+    again = await engine.generate(req(idempotency_key="job-3"))
+    assert again.asset_id == first.asset_id and backends["sa"].calls == 1 and backends["sa"].submits == 1
+    assert any("already generated" in w for w in again.warnings)
+    other = await engine.generate(req(idempotency_key="job-4"))
+    assert other.asset_id != first.asset_id and backends["sa"].calls == 2
+    await engine.aclose()

@@ -106,6 +106,9 @@ class Engine:
             resume = ProviderJob(backend=chain[0], id=resume)
         call.resume = resume
         if resume is None and request.idempotency_key:
+            done = await self._done_before(request.idempotency_key, started)
+            if done is not None:
+                return done
             chain = await self._pick_up(call, chain)
         last: ReelforgeError | None = None
         for index, name in enumerate(chain):
@@ -132,6 +135,20 @@ class Engine:
             call.notes.append(f"{name} skipped: cooling down for {self.pool.cooling(name):.0f}s")
             return True
         return False
+
+    async def _done_before(self, key: str, started: float) -> VideoResult | None:
+        """A request under ``key`` already succeeded (its process stopped before anyone saw the result): that
+        result again, never a second generation. None when there is none or its asset was removed."""
+        attempt = await self.library.ledger.succeeded(key)
+        if attempt is None or attempt.asset_id is None:
+            return None
+        try:
+            asset = await self.library.assets.get(attempt.asset_id)
+        except InvalidRequest:
+            return None
+        cost = Cost(estimated_usd=attempt.estimated_usd, actual_usd=attempt.actual_usd, billable=attempt.billable)
+        note = f"already generated under idempotency key {key!r}: the stored result is returned"
+        return _result(asset, None, cost, [note], started)
 
     async def _pick_up(self, call: Call, chain: list[str]) -> list[str]:
         """An earlier run under this idempotency key stopped mid-way: resume it on the backend it used."""
@@ -186,7 +203,7 @@ def _stored_result(stored: Stored, plan: Plan, notes: list[str], started: float)
 
 def _result(
     asset: Asset,
-    plan: Plan,
+    plan: Plan | None,
     cost: Cost,
     notes: list[str],
     started: float,
@@ -209,7 +226,7 @@ def _result(
         seed=asset.seed,
         cost=cost,
         timings={"total_s": round(time.perf_counter() - started, 4)},
-        warnings=list(dict.fromkeys([*plan.warnings, *notes])),
+        warnings=list(dict.fromkeys([*(plan.warnings if plan else asset.warnings), *notes])),
         cached=cached,
     )
 

@@ -149,6 +149,17 @@ class UsageLedger:
         rows = await asyncio.to_thread(self._select, query)
         return rows[0] if rows else None
 
+    async def succeeded(self, idempotency_key: str) -> Attempt | None:
+        """The newest attempt under ``idempotency_key`` that succeeded and stored an asset, if any."""
+        query = (
+            t.select()
+            .where(t.c.idempotency_key == idempotency_key, t.c.outcome == "succeeded", t.c.asset_id.is_not(None))
+            .order_by(t.c.id.desc())
+            .limit(1)
+        )
+        rows = await asyncio.to_thread(self._select, query)
+        return rows[0] if rows else None
+
     async def attempts(
         self, *, since: datetime | None = None, backend: str | None = None, job_id: str | None = None, limit: int = 100
     ) -> list[Attempt]:
