@@ -97,6 +97,9 @@ def test_long_clips_snap_to_1080p_and_25_fps():
     with pytest.raises(InvalidRequest) as err:
         backend.validate(VideoRequest(prompt="x" * 5001, negative_prompt="blur", duration_s=100))
     assert {"prompt", "duration_s"} <= set(err.value.problems)
+    with pytest.raises(InvalidRequest) as err:
+        backend.validate(VideoRequest(image=tiny_png(), duration_s=100))
+    assert {"prompt", "duration_s"} <= set(err.value.problems)
 
 
 async def test_429_is_rate_limited_with_retry_after(fake, tmp_path):

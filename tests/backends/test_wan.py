@@ -86,6 +86,12 @@ async def test_an_image_runs_the_image_to_video_sibling_with_a_data_uri(fake, tm
     assert probe(tmp_path / "out.mp4").has_video
 
 
+async def test_image_to_video_without_a_prompt_sends_none(fake, tmp_path):
+    await run(make(fake), VideoRequest(image=tiny_png(), model="wan2.2-i2v-plus", resolution="480p"), tmp_path)
+    body = json.loads(posts(fake)[0].body)
+    assert "prompt" not in body["input"] and body["parameters"]["resolution"] == "480P"
+
+
 async def test_first_and_last_frame_use_the_keyframe_model_and_endpoint(fake, tmp_path):
     url = f"{fake.url}/inputs/first.png"
     request = VideoRequest(prompt="morph", image=url, last_frame=tiny_png())

@@ -105,7 +105,14 @@ class LtxBackend(HostedBackend):
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, request: VideoRequest) -> Plan:
-        plan = super().validate(request)
+        """The plan, snapped to LTX's long-clip rule; a prompt is required for image-to-video too."""
+        missing = {"prompt": "empty prompt: LTX needs one for image-to-video too"} if not request.prompt else {}
+        try:
+            plan = super().validate(request)
+        except InvalidRequest as exc:
+            raise InvalidRequest({**missing, **exc.problems}) from None
+        if missing:
+            raise InvalidRequest(missing)
         if plan.duration_s > LONG and plan.resolution != "1080p":
             plan.warnings.append(f"resolution {plan.resolution} snapped to 1080p (clips over 10 s are 1080p only)")
             plan.resolution = "1080p"

@@ -181,7 +181,7 @@ class WanBackend(HostedBackend):
         raise_for_status(response, who=self.name, secret_env=self.secret_env[0])
 
     def body(self, plan: Plan) -> dict[str, Any]:
-        inputs: dict[str, Any] = {"prompt": plan.prompt or ""}
+        inputs: dict[str, Any] = {"prompt": plan.prompt} if plan.prompt else {}
         if plan.negative_prompt:
             inputs["negative_prompt"] = plan.negative_prompt
         params: dict[str, Any] = {"duration": round(plan.duration_s), "prompt_extend": True, "watermark": False}
