@@ -63,6 +63,10 @@ async def test_prefer_wait_uses_the_finished_answer(fake: Any, tmp_path: Path) -
     await run_backend(backend(server, prefer_wait_s=5), VideoRequest(prompt="x"), tmp_path)
     assert server.seen("POST")[0].headers["prefer"] == "wait=5"
     assert not server.seen("GET", "/v1/predictions/")  # finished within the wait: no poll at all
+    with pytest.raises(GenerationFailed, match=r"prediction .* failed") as err:  # failed within the wait: unpolled
+        await run_backend(backend(server, prefer_wait_s=5), VideoRequest(prompt="FAIL"), tmp_path / "failed")
+    assert err.value.billable is False
+    assert not server.seen("GET", "/v1/predictions/") and not (tmp_path / "failed" / "out.mp4").exists()
 
 
 async def test_i2v_avatar_upscale_and_versions(fake: Any, tmp_path: Path) -> None:

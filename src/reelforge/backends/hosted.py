@@ -210,7 +210,7 @@ class HostedBackend(Backend):
         try:
             job, early = await self._job(plan, client, ctx, part)
             try:
-                result = early or await self._wait(job, client, ctx)
+                result = await self._wait(job, client, ctx, early)
                 await self._download(job, result, client, ctx)
             except Cancelled:
                 with contextlib.suppress(Exception):
@@ -253,7 +253,10 @@ class HostedBackend(Backend):
         elif await ctx.cancel.wait(seconds):
             raise Cancelled(f"{self.name} job cancelled while waiting", stage="poll")
 
-    async def _wait(self, job: ProviderJob, client: ProviderClient, ctx: RunContext) -> PollResult:
+    async def _wait(
+        self, job: ProviderJob, client: ProviderClient, ctx: RunContext, first: PollResult | None = None
+    ) -> PollResult:
+        """Poll until the job ends; ``first``: a result the billable call already answered (taken as a poll)."""
         cfg: Any = self.config
         deadline = time.monotonic() + cfg.timeout_s
         started = time.monotonic()
@@ -264,7 +267,8 @@ class HostedBackend(Backend):
             if time.monotonic() > deadline:
                 raise Timeout(f"{self.name} job {job.id} did not finish within {cfg.timeout_s:g}s")
             try:
-                result = await self.poll(job, client)
+                result = first if first is not None else await self.poll(job, client)
+                first = None
                 errors = 0
                 delay = cfg.poll_interval_s
             except (ProviderError, RateLimited) as exc:
