@@ -93,6 +93,23 @@ def job_request(kind: str, data: Any, config: Config) -> tuple[dict[str, Any], s
     raise InvalidRequest({"kind": f"unknown job kind {kind!r}: use video or short"})
 
 
+def publish_steps(steps: Any) -> list[dict[str, Any]] | None:
+    """A job's ``publish`` steps checked now (so a bad platform or privacy fails the submit, not the job)."""
+    if steps is None:
+        return None
+    if not isinstance(steps, list):
+        raise InvalidRequest({"publish": 'a list of steps like [{"to": "youtube", "privacy": "private"}]'})
+    from ..publish.registry import publisher_names
+    from ..publish.service import parse_target
+
+    targets = [parse_target(step) for step in steps]
+    for index, target in enumerate(targets):
+        if target.to not in publisher_names():
+            known = ", ".join(publisher_names())
+            raise InvalidRequest({f"publish[{index}].to": f"unknown platform {target.to!r}; known: {known}"})
+    return [t.model_dump(mode="json", exclude_defaults=True) for t in targets]
+
+
 def batch_line(raw: str, config: Config) -> tuple[str, dict[str, Any], str, dict[str, Any]]:
     """One JSON Lines entry: ``{"kind": "video"|"short", ...request}`` (kind defaults to video), or
     ``{"kind": ..., "request": {...}, "callback_url": ..., "publish": [...]}``.
@@ -107,9 +124,11 @@ def batch_line(raw: str, config: Config) -> tuple[str, dict[str, Any], str, dict
         raise InvalidRequest({"line": "each line must be a JSON object"})
     kind = data.pop("kind", "video")
     extras = {k: data.pop(k) for k in ("callback_url", "publish") if k in data}
+    if "publish" in extras:
+        extras["publish"] = publish_steps(extras["publish"])
     body = data.pop("request") if isinstance(data.get("request"), dict) and len(data) == 1 else data
     request, queue = job_request(str(kind), body, config)
     return str(kind), request, queue, extras
 
 
-__all__ = ["batch_line", "job_request", "problems_of", "short_job", "video_job"]
+__all__ = ["batch_line", "job_request", "problems_of", "publish_steps", "short_job", "video_job"]

@@ -91,6 +91,23 @@ async def run_short(job: Job, config: Config, reporter: Reporter, cancel: Cancel
 HANDLERS: dict[str, Handler] = {"video": run_video, "short": run_short}
 
 
+async def run_publish(
+    job: Job, out: dict[str, Any], config: Config, reporter: Reporter, cancel: CancelToken
+) -> list[dict[str, Any]]:
+    """The job's ``publish`` steps, each its own resumable step after the render: a rerun after a crash (or
+    ``jobs resume`` after a failed upload) continues the stored upload, and a finished one is not posted again."""
+    from ..publish import publish
+
+    source = out["assets"][0] if out.get("assets") else out["result"]["path"]
+    published = []
+    for index, step in enumerate(job.publish or []):
+        reporter.set_stage("publish")
+        reporter(0.0, f"publish: uploading to {step.get('to')}")
+        done = await publish(config, source, step, reporter, cancel, key=f"{job.id}:publish:{index}")
+        published.append(done.model_dump(mode="json"))
+    return published
+
+
 def remove_part_files(config: Config, older_than_s: float) -> None:
     """Half-written ``.part`` files of a dead run (in data_dir/tmp) are removed when a job resumes; files touched
     within the lease may belong to a live run and stay."""
@@ -140,6 +157,9 @@ class JobRunner:
             try:
                 handler = self.handlers[job.kind]
                 out = await handler(job, self.config, reporter, cancel)
+                if job.publish:
+                    published = await run_publish(job, out, self.config, reporter, cancel)
+                    out["result"] = {**out["result"], "published": published}
                 status, values = JobStatus.succeeded.value, {**out, "message": "done"}
             except Cancelled as exc:
                 reporter.set_stage(exc.stage or reporter.stage)
@@ -161,4 +181,14 @@ class JobRunner:
         return status
 
 
-__all__ = ["HANDLERS", "Handler", "JobRunner", "error_of", "remove_part_files", "run_short", "run_video", "work_dir_of"]
+__all__ = [
+    "HANDLERS",
+    "Handler",
+    "JobRunner",
+    "error_of",
+    "remove_part_files",
+    "run_publish",
+    "run_short",
+    "run_video",
+    "work_dir_of",
+]

@@ -19,7 +19,7 @@ from ..library.db import acquire_engine, release_engine
 from . import engine as dbos_engine
 from .db import migrate, system_database_url
 from .models import FINISHED, Batch, BatchLineError, CancelOutcome, Job, JobEvent
-from .requests import batch_line, job_request
+from .requests import batch_line, job_request, publish_steps
 from .store import JobStore, new_row, utcnow
 
 BATCH_CHUNK = 500
@@ -70,7 +70,8 @@ class JobService:
     ) -> Job:
         """Queue one ``video`` (a VideoRequest or its dict) or ``short`` (a ShortRequest or its dict)."""
         stored, queue = job_request(kind, request, self.config)
-        row = new_row(new_job_id(), kind, stored, queue, callback_url=callback_url, publish=publish)
+        steps = publish_steps(publish)
+        row = new_row(new_job_id(), kind, stored, queue, callback_url=callback_url, publish=steps)
         self._enqueue([row])
         return self.store.get(row["id"], with_attempts=False)
 
