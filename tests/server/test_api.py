@@ -157,3 +157,14 @@ async def test_an_input_of_the_wrong_kind_is_refused(client: httpx.AsyncClient, 
     assert up["kind"] == "video"
     r = await client.post("/v1/videos", json={"prompt": "x", field: up["id"]})
     assert r.status_code == 422 and "not" in r.json()["error"]["fields"][field]
+
+
+async def test_a_short_is_queued_from_its_fields_and_cancelled(client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/shorts", json={"topic": "how volcanoes work", "aspect_ratio": "9:16", "music": "calm"})
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["kind"] == "short" and job["request"]["topic"] == "how volcanoes work"
+    cancel = await client.post(f"/v1/jobs/{job['id']}/cancel")
+    assert cancel.status_code == 200 and cancel.json()["action"] in ("cancelled", "cancelling")
+    music = await client.post("/v1/shorts", json={"topic": "x", "music": "/srv/music/track.mp3"})
+    assert music.status_code == 422 and "music" in music.json()["error"]["fields"]

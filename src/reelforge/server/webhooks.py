@@ -138,6 +138,8 @@ class Dispatcher:
                 "X-Reelforge-Event": f"job.{job.status.value}",
                 "X-Reelforge-Delivery": f"{job_id}.{int(finished_at.timestamp())}",
             }
+            if self.settings.public_url:
+                headers["X-Reelforge-Job-Url"] = f"{self.settings.public_url.rstrip('/')}/v1/jobs/{job_id}"
             if self.secret:
                 headers[SIGNATURE_HEADER] = sign(self.secret, int(time.time()), body)
             target = await self.guard.vet(url, "callback_url")
