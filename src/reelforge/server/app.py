@@ -24,6 +24,7 @@ from .errors import install_error_handlers
 from .routes_jobs import router as jobs_router
 from .routes_library import health_router
 from .routes_library import router as library_router
+from .routes_ui_support import include_ui_support
 from .ssrf import Resolver
 from .state import Services
 
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(jobs_router, dependencies=auth)
     app.include_router(library_router, dependencies=auth)
     app.include_router(health_router)
+    include_ui_support(app, auth)  # the web UI at / and the few routes it needs under /v1/ui
     _include_openai(app, services)
     return app
 

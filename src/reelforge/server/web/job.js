@@ -1,0 +1,109 @@
+// One job: live progress, event log, attempts, cost, and its results (player, download, thumbnail, captions,
+// metadata with copy buttons).
+
+import { api, followJob } from "./api.js";
+import { copyText, h, progressBar, statusBadge, usd, when } from "./dom.js";
+import { failure, jobActions } from "./jobs.js";
+
+function attemptsTable(job) {
+  if (!job.attempts.length) return h("p", { class: "hint" }, "No provider attempts yet.");
+  const head = ["Backend", "Model", "Provider job id", "Billable", "Outcome", "Cost"];
+  return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Attempts" },
+    h("table", {},
+      h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, job.attempts.map((a) => h("tr", {},
+        h("td", {}, a.backend), h("td", {}, a.model || ""), h("td", { class: "mono" }, a.provider_job_id || ""),
+        h("td", {}, a.billable ? "yes" : "no"), h("td", {}, a.outcome || "in flight"), h("td", {}, usd(a.cost_usd)))))));
+}
+
+function copyRow(label, text) {
+  const button = h("button", { type: "button", class: "secondary small", "aria-label": `Copy ${label.toLowerCase()}` }, "Copy");
+  button.addEventListener("click", () => copyText(text, button));
+  return h("div", { class: "meta-row" }, h("dt", {}, label), h("dd", {}, h("span", { class: "meta-text" }, text), " ", button));
+}
+
+function metadataList(meta) {
+  if (!meta) return null;
+  const rows = [];
+  if (meta.title) rows.push(copyRow("Title", meta.title));
+  if (meta.description) rows.push(copyRow("Description", meta.description));
+  if (meta.tags.length) rows.push(copyRow("Tags", meta.tags.join(", ")));
+  if (meta.chapters.length) {
+    const text = meta.chapters.map(([t, name]) => `${new Date(t * 1000).toISOString().slice(14, 19)} ${name}`).join("\n");
+    rows.push(copyRow("Chapters", text));
+  }
+  return rows.length ? h("dl", { class: "metadata" }, rows) : null;
+}
+
+export function resultsSection(out) {
+  const section = h("section", { class: "card", "aria-labelledby": "results-title" }, h("h2", { id: "results-title" }, "Results"));
+  if (!out.video) return section.append(h("p", {}, "This job wrote no file.")), section;
+  const video = h("video", { controls: true, preload: "auto", src: out.video, poster: out.thumbnail || undefined, "aria-label": "Result video", playsinline: true });
+  if (out.vtt) video.append(h("track", { kind: "captions", src: out.vtt, srclang: "en", label: "Captions", default: true }));
+  const links = [h("a", { href: out.video, download: out.download_name || "video.mp4", class: "button" }, "Download video")];
+  if (out.srt) links.push(h("a", { href: out.srt, download: `${out.job_id}.srt`, class: "button secondary" }, "Captions (SRT)"));
+  if (out.vtt) links.push(h("a", { href: out.vtt, download: `${out.job_id}.vtt`, class: "button secondary" }, "Captions (VTT)"));
+  section.append(video, h("div", { class: "actions" }, links));
+  if (out.thumbnail) {
+    section.append(h("figure", { class: "thumb" }, h("img", { src: out.thumbnail, alt: "Thumbnail of the result" }),
+      h("figcaption", {}, h("a", { href: out.thumbnail, download: `${out.job_id}.jpg` }, "Download thumbnail"))));
+  }
+  const meta = metadataList(out.metadata);
+  if (meta) section.append(h("h3", {}, "Metadata"), meta);
+  return section;
+}
+
+function eventItem(e) {
+  const pct = `${Math.round(e.progress * 100)} %`;
+  return h("li", {}, h("time", { datetime: e.at }, when(e.at)), ` ${e.status} · ${e.stage || "-"} · ${pct}`, e.message ? ` · ${e.message}` : "");
+}
+
+export async function jobPage(root, navigate, id, signal) {
+  let job = await api(`/v1/jobs/${encodeURIComponent(id)}`, { signal });
+  const bar = progressBar(job.progress, "Job progress");
+  const stage = h("p", { class: "stage", "aria-live": "polite" });
+  const badge = h("span", {});
+  const log = h("ol", { class: "events", "aria-label": "Event log" });
+  const details = h("div", {});
+  const note = h("p", { class: "hint", "aria-live": "polite" });
+  const results = h("div", {});
+  const show = async (fresh) => {
+    job = fresh;
+    badge.replaceChildren(statusBadge(job.status));
+    bar.set(job.progress);
+    stage.textContent = [job.stage, job.message].filter(Boolean).join(" · ");
+    details.replaceChildren(
+      failure(job) || "",
+      h("p", {}, `Cost ${usd(job.cost_usd)} · runs ${job.runs} · created ${when(job.created_at)}`,
+        job.finished_at ? ` · finished ${when(job.finished_at)}` : ""),
+      jobActions(job, (j) => { show(j); follow(); }, note),
+      h("h2", {}, "Attempts"),
+      attemptsTable(job),
+    );
+    if (job.status === "succeeded" && !results.childElementCount) {
+      results.replaceChildren(resultsSection(await api(`/v1/ui/jobs/${job.id}/outputs`, { signal })));
+    }
+  };
+  const follow = () => {
+    log.replaceChildren();
+    followJob(job.id, ({ event, data }) => {
+      if (event === "progress") {
+        log.append(eventItem(data));
+        bar.set(data.progress);
+        stage.textContent = [data.stage, data.message].filter(Boolean).join(" · ");
+        badge.replaceChildren(statusBadge(data.status));
+      } else if (event === "job") show(data);
+    }, { signal }).catch(() => {});
+  };
+  const what = job.request.prompt || job.request.topic || job.request.script_text || "";
+  root.replaceChildren(
+    h("p", {}, h("a", { href: "#/jobs" }, "← All jobs")),
+    h("h1", {}, `${job.kind === "short" ? "Short" : "Video"} job `, h("span", { class: "mono" }, job.id)),
+    what ? h("p", { class: "what" }, what) : "",
+    h("div", { class: "card" }, h("p", {}, "Status: ", badge), bar, stage, details, note),
+    results,
+    h("section", { class: "card", "aria-labelledby": "log-title" }, h("h2", { id: "log-title" }, "Event log"), log),
+  );
+  await show(job);
+  follow();
+}

@@ -1,0 +1,167 @@
+"""The web UI in Chromium against a real ``reelforge serve`` (no tokens): make a procedural video in the form and
+watch it finish live, play it, cancel a long job from the list, field errors, batches, the library, at desktop
+and phone sizes, with axe-core finding no serious or critical violation on any page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import Served, serve
+from .pages import WAIT_MS, axe_problems, play, shot, submit_video, watch_to_done
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_mp4: Path) -> Iterator[Served]:
+    yield from serve(tmp_path_factory.mktemp("ui"), tiny_mp4)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_video_made_in_the_form_finishes_live_and_plays(server: Served, page: Page) -> None:
+    page.goto(f"{server.base}/#/create")
+    expect(page.get_by_role("heading", name="Create")).to_be_visible()
+    assert axe_problems(page) == []
+    shot(page, server.out, "create-desktop")
+    page.get_by_label("Backend").select_option("procedural")
+    expect(page.get_by_text("free (local compute)")).to_be_visible()
+    page.get_by_label("Prompt").fill("a lighthouse at dusk")
+    page.get_by_label("Duration (s)", exact=True).fill("2")
+    page.get_by_role("button", name="Estimate").click()
+    expect(page.locator(".estimate")).to_contain_text("$0.00")
+    expect(page.locator(".estimate")).to_contain_text("2 s")
+    job_id = submit_video(page, server.base, "a lighthouse at dusk")
+    watch_to_done(page)
+    state = play(page)
+    assert state["ready"] >= 2 and state["duration"] > 1.5 and abs(state["time"] - 0.5) < 0.3, state
+    link = re.compile(rf"^/ui/files/job/{job_id}/video\?exp=\d+&sig=[0-9a-f]{{64}}$")
+    expect(page.get_by_role("link", name="Download video")).to_have_attribute("href", link)
+    expect(page.get_by_role("listitem").filter(has_text="100 %").first).to_be_visible()  # the event log
+    assert axe_problems(page) == []
+    shot(page, server.out, "job-desktop")
+
+
+def test_an_empty_prompt_shows_the_apis_error_next_to_the_field(server: Served, page: Page) -> None:
+    page.goto(f"{server.base}/#/create")
+    page.get_by_label("Backend").select_option("procedural")
+    page.get_by_role("button", name="Generate").click()
+    prompt = page.get_by_label("Prompt")
+    expect(prompt).to_have_attribute("aria-invalid", "true")
+    error = page.locator(f"#{prompt.get_attribute('id')}-error")
+    expect(error).to_contain_text("empty prompt")
+    assert error.get_attribute("id") in (prompt.get_attribute("aria-describedby") or "")
+    assert "#/create" in page.url  # nothing was submitted
+
+
+def test_a_long_job_is_cancelled_from_the_list(server: Served, page: Page) -> None:
+    job = httpx.post(f"{server.base}/v1/videos", json={"prompt": "slow", "backend": "sleepy"}).json()
+    page.goto(f"{server.base}/#/jobs")
+    row = page.locator(f'li[data-job="{job["id"]}"]')
+    expect(row.locator(".stage")).to_have_text("sleepy: working", timeout=WAIT_MS)  # live over SSE
+    assert axe_problems(page) == []
+    shot(page, server.out, "jobs-desktop")
+    row.get_by_role("button", name="Cancel").click()
+    expect(row.get_by_text("cancelled")).to_be_visible(timeout=WAIT_MS)
+    expect(row.get_by_role("button", name="Resume")).to_be_visible()
+    assert httpx.get(f"{server.base}/v1/jobs/{job['id']}").json()["status"] == "cancelled"
+
+
+def test_a_batch_file_shows_refused_lines_and_progress(server: Served, page: Page, tmp_path: Path) -> None:
+    lines = [
+        '{"prompt": "batch one", "backend": "procedural", "duration_s": 1}',
+        "not json",
+        '{"prompt": "bad", "backend": "procedural", "duration_s": -1}',
+    ]
+    (tmp_path / "jobs.jsonl").write_text("\n".join(lines) + "\n")
+    page.goto(f"{server.base}/#/batches")
+    page.get_by_label("JSON Lines file").set_input_files(str(tmp_path / "jobs.jsonl"))
+    page.get_by_role("button", name="Submit batch").click()
+    expect(page.get_by_text("Accepted 1 of 3 lines.")).to_be_visible(timeout=WAIT_MS)
+    table = page.get_by_role("region", name="Refused lines")
+    expect(table.get_by_role("row")).to_have_count(3)  # the header and lines 2 and 3
+    expect(table).to_contain_text("duration_s")
+    expect(page.get_by_text("finished")).to_be_visible(timeout=WAIT_MS)
+    assert axe_problems(page) == []
+    shot(page, server.out, "batches-desktop")
+
+
+def test_the_library_shows_assets_thumbnails_and_spend(server: Served, page: Page) -> None:
+    job_id = submit_video(page, server.base, "a library clip", "1")
+    watch_to_done(page)
+    asset = httpx.get(f"{server.base}/v1/jobs/{job_id}").json()["assets"][0]
+    page.goto(f"{server.base}/#/library")
+    card = page.get_by_role("listitem").filter(has_text=asset)
+    thumb = card.get_by_role("img", name=f"Thumbnail of asset {asset}")
+    expect(thumb).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    expect(page.get_by_role("img", name="Spend per day and backend", exact=False)).to_be_visible()
+    expect(page.get_by_text("Today:")).to_contain_text("left of $50.00")
+    assert axe_problems(page) == []
+    shot(page, server.out, "library-desktop")
+    card.get_by_role("button", name="Delete").click()
+    card.get_by_role("button", name="Confirm delete").click()
+    expect(page.get_by_text(f"Deleted asset {asset}.")).to_be_visible()
+    assert httpx.get(f"{server.base}/v1/assets/{asset}").status_code == 404
+
+
+def test_the_same_flow_on_a_phone(server: Served, phone: Page) -> None:
+    submit_video(phone, server.base, "a phone-sized clip")
+    watch_to_done(phone)
+    assert play(phone)["ready"] >= 2
+    for page_hash in ("#/create", "#/jobs", "#/library", "#/batches"):
+        phone.goto(f"{server.base}/{page_hash}")
+        phone.wait_for_selector("main h1")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{page_hash} is {width}px wide"
+        assert axe_problems(phone) == []
+    phone.goto(f"{server.base}/#/jobs")
+    phone.get_by_role("link", name="video", exact=False).first.click()
+    phone.wait_for_selector("video")
+    shot(phone, server.out, "job-phone")
+
+
+def test_the_keyboard_reaches_every_control_with_a_visible_focus(server: Served, page: Page) -> None:
+    page.goto(f"{server.base}/#/create")
+    page.wait_for_selector("textarea")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        info = page.evaluate(
+            "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
+            " return [e.tagName, e.textContent.trim().slice(0, 20), s.outlineStyle, s.outlineWidth]; })()"
+        )
+        assert info[2] != "none" and info[3] != "0px", info
+        seen.add(info[1] if info[0] in ("A", "BUTTON") else info[0])
+    assert {"Jobs", "TEXTAREA", "SELECT", "INPUT"} <= seen, seen
+    page.get_by_label("Prompt").focus()
+    page.keyboard.type("typed with the keyboard")
+    page.get_by_label("Backend").select_option("procedural")
+    page.get_by_role("button", name="Generate").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/#/jobs/job_*", timeout=WAIT_MS)
