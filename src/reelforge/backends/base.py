@@ -26,6 +26,7 @@ from ..media.inputs import MediaRef
 from ..types import CancelToken, ModelSpec, ProgressCallback, VideoRequest
 
 if TYPE_CHECKING:
+    from .callbacks import CallbackChannel
     from .http import ProviderClient
 
 
@@ -122,6 +123,7 @@ class RunContext:
     submit_uncertain: bool = False
     http: ProviderClient | None = None  # the client shared across backends (None: the backend makes one)
     sleep: Callable[[float], Awaitable[None]] | None = None  # injectable for tests
+    callback: CallbackChannel | None = None  # completion callbacks for this attempt (see callbacks.py)
 
     def progress(self, fraction: float, message: str) -> None:
         if self.on_progress is not None:

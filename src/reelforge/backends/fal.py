@@ -147,6 +147,13 @@ class FalBackend(CatalogBackend):
     description = "fal queue API: Wan 2.5, Kling 2.1, Hailuo 02, InfiniTalk avatars, SeedVR video upscaling"
     secret_env = ("FAL_KEY",)
     default_base_url = "https://queue.fal.run"
+    # ?fal_webhook=: the result is posted there when the request ends. fal signs it with ED25519 keys published
+    # at a JWKS URL; fetching those is a network call of its own, so a fal callback is taken as a hint to poll
+    supports_callback = True
+
+    def callback_params(self, url: str) -> dict[str, Any]:
+        return {"fal_webhook": url}
+
     generic_names: ClassVar[dict[str, str]] = {
         "image": "image_url",
         "video": "video_url",
@@ -181,7 +188,8 @@ class FalBackend(CatalogBackend):
 
     async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         body = await self.build_body(plan, client)
-        response = await self.call(client, "POST", f"/{plan.model.strip('/')}", json=body)
+        hook = self.callback_fields() or None  # ?fal_webhook=, when the run asks for a completion callback
+        response = await self.call(client, "POST", f"/{plan.model.strip('/')}", json=body, params=hook)
         data = response.json()
         request_id = str(data.get("request_id") or "")
         if not request_id:

@@ -11,7 +11,8 @@ A provider file implements four verbs over a typed ``ProviderJob`` (no per-job s
 
 Small hooks cover what providers do differently: ``lookup`` (find a job a lost submit may have made),
 ``resumable`` (complete a stored job that carries only its id), ``start`` (a billable call whose answer
-already holds the result), ``download_headers``. ``run`` is never overridden.
+already holds the result), ``download_headers``; completion callbacks (``callbacks.py``): ``supports_callback``,
+``callback_params`` (the submit adds ``callback_fields()``), ``verify_callback``. ``run`` is never overridden.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import contextlib
 import os
 import random
 import time
+from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -33,10 +36,12 @@ from ..http_errors import is_transient, map_transport_errors, raise_for_status
 from ..media.atomic import atomic_path, part_path
 from ..media.workers import in_file_thread
 from .base import Backend, BackendConfig, Plan, ProviderJob, RunContext, RunOutput
+from .callbacks import wait_or_cancel
 from .http import ProviderClient, new_client
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 _SECRET_WORDS = ("key", "token", "secret", "password")
+_CALLBACK_URL: ContextVar[str | None] = ContextVar("reelforge_callback_url", default=None)  # the submit's
 
 
 @dataclass
@@ -63,6 +68,8 @@ class HostedConfig(BackendConfig):
     poll_interval_s: float = 5.0
     max_poll_errors: int = 8  # consecutive failed polls before giving up
     max_download_attempts: int = 4
+    callbacks: bool = True  # ask for a completion callback where the provider offers one and a channel is set
+    callback_poll_interval_s: float = Field(default=60.0, gt=0)  # the slow poll while waiting for a callback
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -98,6 +105,7 @@ class HostedBackend(Backend):
     config_model: ClassVar[type[BackendConfig]] = HostedConfig
     default_base_url: ClassVar[str] = ""
     secret_field: ClassVar[str] = "api_key"  # the config key named in "not configured" messages
+    supports_callback: ClassVar[bool] = False  # the provider calls a URL given at submit when the job ends
 
     # -- configuration --------------------------------------------------------------------
     @property
@@ -177,6 +185,19 @@ class HostedBackend(Backend):
         the finished job overrides this to return that result too (writing a video to ``part`` if need be)."""
         return await self.submit(plan, client), None
 
+    def callback_params(self, url: str) -> dict[str, Any]:
+        """The submit fields asking the provider to call ``url`` when the job ends (placed by its ``submit``)."""
+        return {}
+
+    def callback_fields(self) -> dict[str, Any]:
+        """``callback_params`` for the submit in progress; empty when this run asks for no callback."""
+        url = _CALLBACK_URL.get()
+        return self.callback_params(url) if url else {}
+
+    async def verify_callback(self, headers: Mapping[str, str], body: bytes, client: ProviderClient) -> bool | None:
+        """True: the provider's signature is valid; False: invalid (dropped); None: unsigned, a hint only."""
+        return None
+
     def download_headers(self, job: ProviderJob, url: str) -> dict[str, str]:
         """Headers for the output download (sent to the URL's own origin only, never after a redirect)."""
         return {}
@@ -208,9 +229,10 @@ class HostedBackend(Backend):
         client = ctx.http or new_client()
         part = part_path(ctx.out_path)  # where a video answered by the billable call itself is written
         try:
-            job, early = await self._job(plan, client, ctx, part)
+            hinted = ctx.callback is not None and self.supports_callback and getattr(self.config, "callbacks", True)
+            job, early, hinted = await self._job(plan, client, ctx, part, hinted)
             try:
-                result = await self._wait(job, client, ctx, early)
+                result = await self._wait(job, client, ctx, early, hinted)
                 await self._download(job, result, client, ctx)
             except Cancelled:
                 with contextlib.suppress(Exception):
@@ -229,39 +251,48 @@ class HostedBackend(Backend):
                 await client.aclose()
 
     async def _job(
-        self, plan: Plan, client: ProviderClient, ctx: RunContext, part: Path
-    ) -> tuple[ProviderJob, PollResult | None]:
-        """The job to poll: the stored one, the one a lost submit made, or a new one (then recorded)."""
+        self, plan: Plan, client: ProviderClient, ctx: RunContext, part: Path, hinted: bool
+    ) -> tuple[ProviderJob, PollResult | None, bool]:
+        """The job to poll (the stored one, the one a lost submit made, or a new one, then recorded) and
+        whether its submit asked for a completion callback."""
         if ctx.resume is not None:
-            return self.resumable(ctx.resume, plan), None
+            return self.resumable(ctx.resume, plan), None, False
         if ctx.submit_uncertain:
             found = await self.lookup(plan, client)
             if found is not None:
                 if ctx.on_submitted is not None:
                     await ctx.on_submitted(found)
-                return found, None
+                return found, None, False
         ctx.cancel.raise_if_cancelled("submit")
         ctx.progress(0.01, f"{self.name}: submitting")
-        job, early = await self.start(plan, client, ctx, part)
+        url = ctx.callback.url_for(self.name) if hinted and ctx.callback is not None else None
+        token = _CALLBACK_URL.set(url)
+        try:
+            job, early = await self.start(plan, client, ctx, part)
+        finally:
+            _CALLBACK_URL.reset(token)
         if ctx.on_submitted is not None:
             await ctx.on_submitted(job)
-        return job, early
+        return job, early, url is not None
 
-    async def _sleep(self, ctx: RunContext, seconds: float) -> None:
-        if ctx.sleep is not None:
-            await ctx.sleep(seconds)
-        elif await ctx.cancel.wait(seconds):
+    async def _sleep(self, ctx: RunContext, seconds: float, wake: ProviderJob | None = None) -> None:
+        """Wait ``seconds``, or less: a cancel ends it (raised), and so does ``wake``'s completion callback."""
+        channel = ctx.callback if wake is not None else None
+        if channel is None and ctx.sleep is not None:
+            return await ctx.sleep(seconds)
+        if await (ctx.cancel.wait(seconds) if channel is None else wait_or_cancel(channel, wake, seconds, ctx.cancel)):
             raise Cancelled(f"{self.name} job cancelled while waiting", stage="poll")
 
     async def _wait(
-        self, job: ProviderJob, client: ProviderClient, ctx: RunContext, first: PollResult | None = None
+        self, job: ProviderJob, client: ProviderClient, ctx: RunContext, first: PollResult | None, hinted: bool
     ) -> PollResult:
-        """Poll until the job ends; ``first``: a result the billable call already answered (taken as a poll)."""
+        """Poll until the job ends; ``first``: a result the billable call already answered (taken as a poll);
+        ``hinted``: a callback was asked for: each one triggers a poll, else the slow interval does."""
         cfg: Any = self.config
         deadline = time.monotonic() + cfg.timeout_s
         started = time.monotonic()
         errors = 0
-        delay = cfg.poll_interval_s
+        delay = interval = cfg.callback_poll_interval_s if hinted else cfg.poll_interval_s
         while True:
             ctx.cancel.raise_if_cancelled("poll")
             if time.monotonic() > deadline:
@@ -270,7 +301,7 @@ class HostedBackend(Backend):
                 result = first if first is not None else await self.poll(job, client)
                 first = None
                 errors = 0
-                delay = cfg.poll_interval_s
+                delay = interval
             except (ProviderError, RateLimited) as exc:
                 if not is_transient(exc):
                     raise
@@ -290,7 +321,7 @@ class HostedBackend(Backend):
             elapsed = time.monotonic() - started
             fraction = result.progress if result.progress is not None else min(0.9, elapsed / (elapsed + 60))
             ctx.progress(0.05 + 0.85 * fraction, f"{self.name}: {result.status}")
-            await self._sleep(ctx, delay)
+            await self._sleep(ctx, delay, job if hinted else None)
 
     async def _download(self, job: ProviderJob, result: PollResult, client: ProviderClient, ctx: RunContext) -> None:
         """Fetch the video to ``ctx.out_path``; an empty file fails here (billable: the provider ran it).

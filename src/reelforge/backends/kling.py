@@ -143,6 +143,10 @@ class KlingBackend(HostedBackend):
     secret_env = ("KLING_SECRET_KEY",)
     secret_field = "secret_key"
     default_base_url = "https://api-singapore.klingai.com"
+    supports_callback = True  # callback_url: task status changes are posted there (unsigned: a hint to poll)
+
+    def callback_params(self, url: str) -> dict[str, Any]:
+        return {"callback_url": url}
 
     def __init__(self, config: BackendConfig | dict[str, Any] | None = None) -> None:
         super().__init__(config)
@@ -221,7 +225,7 @@ class KlingBackend(HostedBackend):
         return ref.url or ref.data_uri().split(",", 1)[1]  # Kling takes a URL or bare base64
 
     @staticmethod
-    def kind(plan: Plan) -> str:
+    def task_kind(plan: Plan) -> str:
         return "image2video" if plan.image is not None else "text2video"
 
     def body(self, plan: Plan) -> dict[str, Any]:
@@ -247,8 +251,9 @@ class KlingBackend(HostedBackend):
         return body
 
     async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
-        kind = self.kind(plan)
+        kind = self.task_kind(plan)
         body = await asyncio.to_thread(self.body, plan)  # local images are read and encoded off the event loop
+        body.update(self.callback_fields())  # callback_url, when the run asks for a completion callback
         data = (await self.call(client, "POST", f"/v1/videos/{kind}", json=body, where="submit")).json()
         task_id = (data.get("data") or {}).get("task_id")
         if not task_id:
@@ -256,13 +261,13 @@ class KlingBackend(HostedBackend):
         return self.job(str(task_id), kind=kind)
 
     def resumable(self, job: ProviderJob, plan: Plan) -> ProviderJob:
-        return job if job.data.get("kind") else self.job(job.id, kind=self.kind(plan))
+        return job if job.data.get("kind") else self.job(job.id, kind=self.task_kind(plan))
 
     async def lookup(self, plan: Plan, client: ProviderClient) -> ProviderJob | None:
         """With an idempotency key the task was created under a known ``external_task_id``: ask for it."""
         if not plan.idempotency_key:
             return await super().lookup(plan, client)
-        kind = self.kind(plan)
+        kind = self.task_kind(plan)
         try:
             response = await self.call(client, "GET", f"/v1/videos/{kind}/{external_id(plan.idempotency_key)}")
         except ProviderError as exc:

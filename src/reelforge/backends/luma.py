@@ -86,6 +86,10 @@ class LumaBackend(HostedBackend):
     config_model: ClassVar[type[BackendConfig]] = LumaConfig
     secret_env = ("LUMAAI_API_KEY", "LUMA_API_KEY")
     default_base_url = "https://api.lumalabs.ai/dream-machine/v1"
+    supports_callback = True  # callback_url: the generation is posted there on each state change (unsigned)
+
+    def callback_params(self, url: str) -> dict[str, Any]:
+        return {"callback_url": url}
 
     def models(self) -> list[ModelSpec]:
         return list(MODELS)
@@ -154,7 +158,8 @@ class LumaBackend(HostedBackend):
         return body
 
     async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
-        response = await self.call(client, "POST", "/generations/video", json=self.body(plan))
+        body = {**self.body(plan), **self.callback_fields()}  # callback_url, when the run asks for a callback
+        response = await self.call(client, "POST", "/generations/video", json=body)
         generation_id = response.json().get("id")
         if not generation_id:
             raise GenerationFailed(f"luma accepted the request but returned no id: {response.text[:200]}")

@@ -6,22 +6,26 @@ goes to ``POST /v1/predictions`` with ``version``. With ``prefer_wait_s`` set, t
 Statuses: starting, processing, succeeded, failed, canceled. A 429 says ``Request was throttled.
 Expected available in N seconds``; N becomes ``retry_after`` when there is no Retry-After header.
 Inputs go as URLs or data URIs (Replicate takes data URIs for small files; pass large ones as URLs).
+Completion callbacks: ``webhook`` + ``webhook_events_filter: ["completed"]``; deliveries carry ``webhook-id``,
+``webhook-timestamp`` and ``webhook-signature`` (Standard Webhooks), checked with the signing secret.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import Field
+from pydantic import Field, SecretStr
 
-from ..errors import ContentRejected, GenerationFailed, ProviderError, RateLimited
+from ..errors import ContentRejected, GenerationFailed, ProviderError, RateLimited, ReelforgeError
 from ..types import ModelSpec
 from .adapters import ModelEntry, hailuo, talking_head, upscale, wan, wan25_spec
 from .base import Plan, ProviderJob, RunContext
+from .callbacks import verify_standard_webhook
 from .catalog import CatalogBackend
 from .hosted import HostedConfig, PollResult
 from .http import ProviderClient
@@ -42,6 +46,8 @@ CONTENT_RE = re.compile(r"E005|nsfw|flagged as sensitive|safety|content polic", 
 
 class ReplicateConfig(HostedConfig):
     prefer_wait_s: int = Field(default=0, ge=0, le=60)  # 0: answer at once; 1-60: "Prefer: wait=N"
+    # signs completion callbacks (``whsec_...``); unset: asked once from GET /v1/webhooks/default/secret
+    webhook_secret: SecretStr | None = None
 
 
 def _catalog() -> dict[str, ModelEntry]:
@@ -119,6 +125,8 @@ class ReplicateBackend(CatalogBackend):
     secret_env = ("REPLICATE_API_TOKEN",)
     secret_field = "api_token"
     default_base_url = "https://api.replicate.com"
+    supports_callback = True  # webhook + webhook_events_filter; signed the Standard Webhooks way
+    _signing_secret: str | None = None  # the account's webhook signing secret, once asked for
     generic_names: ClassVar[dict[str, str]] = {
         "image": "image",
         "video": "video",
@@ -128,6 +136,21 @@ class ReplicateBackend(CatalogBackend):
 
     def catalog(self) -> dict[str, ModelEntry]:
         return CATALOG
+
+    def callback_params(self, url: str) -> dict[str, Any]:
+        return {"webhook": url, "webhook_events_filter": ["completed"]}
+
+    async def verify_callback(self, headers: Mapping[str, str], body: bytes, client: ProviderClient) -> bool | None:
+        """Valid only with a current Standard Webhooks signature made with the account's signing secret."""
+        configured = self.config.webhook_secret  # type: ignore[attr-defined]
+        secret = configured.get_secret_value() if configured is not None else self._signing_secret
+        if secret is None:
+            try:
+                response = await self.call(client, "GET", "/v1/webhooks/default/secret", timeout=15.0)
+                secret = self._signing_secret = str(response.json().get("key") or "") or None
+            except (ReelforgeError, ValueError, AttributeError):
+                return False  # cannot verify now: refused (the slow poll still finishes the run)
+        return secret is not None and verify_standard_webhook(secret, headers, body)
 
     async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -151,7 +174,7 @@ class ReplicateBackend(CatalogBackend):
         return self.job(str((await self._create(plan, client))["id"]))
 
     async def _create(self, plan: Plan, client: ProviderClient) -> dict[str, Any]:
-        body: dict[str, Any] = {"input": await self.build_body(plan, client)}
+        body: dict[str, Any] = {"input": await self.build_body(plan, client), **self.callback_fields()}
         model, _, version = plan.model.partition(":")
         path = f"/v1/models/{model.strip('/')}/predictions"
         if version:
