@@ -24,3 +24,12 @@ def test_one_error_tree() -> None:
     assert errors.InvalidRequest({"prompt": "empty"}).exit_code == 2
     assert errors.Cancelled().exit_code == 130
     assert errors.RateLimited(retry_after=3).to_dict()["retry_after"] == 3
+
+
+def test_a_request_refuses_infinite_and_nan_numbers() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    for value in (float("inf"), float("nan")):
+        with pytest.raises(ValidationError):
+            rf.VideoRequest(prompt="x", duration_s=value)

@@ -32,7 +32,7 @@ class JobStatus(StrEnum):
 class VideoRequest(BaseModel):
     """One generation. Inputs are a local path, raw bytes or an https URL."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
 
     operation: Operation | None = None
     prompt: str | None = None
