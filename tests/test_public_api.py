@@ -32,4 +32,4 @@ def test_a_request_refuses_infinite_and_nan_numbers() -> None:
 
     for value in (float("inf"), float("nan")):
         with pytest.raises(ValidationError):
-            rf.VideoRequest(prompt="x", duration_s=value)
+            reelforge.VideoRequest(prompt="x", duration_s=value)
