@@ -105,6 +105,9 @@ class Dispatcher:
             t.jobs.c.finished_at > now - LOOKBACK,
             ~already,
         )  # fmt: skip
+        with self.engine.connect() as conn:  # a read first: no write lock is taken while there is nothing new
+            if conn.execute(sa.select(sa.exists(ends))).scalar() is not True:
+                return
         columns = ["job_id", "finished_at", "url", "state", "attempts", "next_at"]
         with contextlib.suppress(sa.exc.IntegrityError), self.engine.begin() as conn:  # another node was first
             conn.execute(sa.insert(w).from_select(columns, ends))
