@@ -8,6 +8,9 @@ The response URL answers the model output (with ``x-fal-billable-units``: the se
 ``CANCELLATION_REQUESTED``. The Platform API's ``GET /v1/models/pricing?endpoint_id=`` answers
 ``unit_prices`` (403 for every model when ``pricing_admin_only``, as for a key that is not an admin key).
 
+A ``?fal_webhook=`` URL on the submit is called when the request ends with ``request_id``, ``status``
+(``OK``/``ERROR``) and ``payload`` (the fake does not sign it; fal's ED25519 headers are not checked here).
+
 Scripted faults per endpoint: ``submit``, ``status``, ``result``, ``cancel``, ``download``.
 """
 
@@ -64,6 +67,8 @@ class FakeFal(FakeProvider):
         job = self.new_job(model, body)
         if fault is not None:
             return self.fault_response(fault)
+        if hook := request.query_params.get("fal_webhook"):
+            self.call_back(job, hook, self.webhook_payload)
         base = (self.base_url or str(request.base_url).rstrip("/")) + "/" + "/".join(model.split("/")[:2])
         urls = f"{base}/requests/{job.id}"
         return JSONResponse(
@@ -75,6 +80,17 @@ class FakeFal(FakeProvider):
                 "queue_position": 0,
             }
         )
+
+    @staticmethod
+    def webhook_payload(job: Any) -> dict[str, Any]:
+        ok = job.state()[0] == "succeeded"
+        return {
+            "request_id": job.id,
+            "gateway_request_id": job.id,
+            "status": "OK" if ok else "ERROR",
+            "payload": {"video": {"content_type": "video/mp4"}} if ok else {"detail": []},
+            "error": None if ok else "request failed",
+        }
 
     async def status(self, request: Request) -> Response:
         if denied := self._denied(request):

@@ -7,12 +7,20 @@ processing (with tqdm-like ``logs``) | succeeded (``output`` URL) | failed (``er
 ``POST /v1/predictions/{id}/cancel`` cancels. Throttling answers 429 ``{"detail": "Request was throttled.
 Expected available in N seconds."}``.
 
+A ``webhook`` in the submit is called with the finished prediction, signed as Replicate signs (Standard
+Webhooks: ``webhook-id``, ``webhook-timestamp``, ``webhook-signature: v1,<base64 HMAC-SHA256 of
+id.timestamp.body>`` with the account's secret, served at ``GET /v1/webhooks/default/secret``).
+
 Scripted faults per endpoint: ``submit``, ``poll``, ``cancel``, ``download``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import itertools
 import time
 from typing import Any
 
@@ -24,6 +32,7 @@ from starlette.routing import Route
 from tests.fakes.video_jobs import FakeProvider, Job
 
 KEY = "r8_test_token_0123456789"
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"fake-replicate-signing-key-0123").decode()
 THROTTLED = {"detail": "Request was throttled. Expected available in 4 seconds."}
 
 
@@ -38,8 +47,23 @@ class FakeReplicate(FakeProvider):
                 Route("/v1/predictions", self.submit, methods=["POST"]),
                 Route("/v1/predictions/{job_id}", self.get, methods=["GET"]),
                 Route("/v1/predictions/{job_id}/cancel", self.cancel, methods=["POST"]),
+                Route("/v1/webhooks/default/secret", self.webhook_secret, methods=["GET"]),
             ]
         )
+        self._deliveries_ids = itertools.count(1)
+
+    async def webhook_secret(self, request: Request) -> Response:
+        if denied := self._denied(request):
+            return denied
+        return JSONResponse({"key": WEBHOOK_SECRET})
+
+    def sign(self, body: bytes) -> dict[str, str]:
+        """The Standard Webhooks headers of one delivery of ``body``."""
+        webhook_id, stamp = f"msg_{next(self._deliveries_ids)}", str(int(time.time()))
+        key = base64.b64decode(WEBHOOK_SECRET.removeprefix("whsec_"))
+        digest = hmac.new(key, f"{webhook_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
+        signature = "v1," + base64.b64encode(digest).decode()
+        return {"webhook-id": webhook_id, "webhook-timestamp": stamp, "webhook-signature": signature}
 
     def _denied(self, request: Request) -> Response | None:
         if request.headers.get("authorization") != f"Bearer {self.key}":
@@ -93,6 +117,8 @@ class FakeReplicate(FakeProvider):
         job = self.new_job(model, body, prompt=str(body.get("input", {}).get("prompt") or ""))
         if fault is not None:
             return self.fault_response(fault)
+        if body.get("webhook"):
+            self.call_back(job, str(body["webhook"]), lambda j: self.prediction(j, request), self.sign)
         prefer = request.headers.get("prefer", "")
         if prefer.startswith("wait"):
             seconds = float(prefer.partition("=")[2] or 60)

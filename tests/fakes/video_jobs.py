@@ -4,16 +4,24 @@ from the one kit (``kit.py``).
 
 Outcomes are chosen by words in the prompt: ``FAIL`` (the task fails), ``NSFW`` (the content filter
 refuses it), ``NEVER`` (it never finishes); anything else succeeds after ``latency_s``.
+
+Completion callbacks: a provider that documents one calls ``call_back`` at submit; once the job ends its
+payload is POSTed to the URL (headers from the provider's signer). ``drop_callbacks`` loses them all;
+``callbacks_sent`` records (url, status or error) per delivery.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -56,6 +64,9 @@ class FakeProvider:
         self.counts: dict[str, int] = defaultdict(int)
         self._ids = itertools.count(1)
         self.base_url = ""  # set by the test once the server runs (for absolute URLs)
+        self.drop_callbacks = False  # completion callbacks are lost on the way
+        self.callbacks_sent: list[tuple[str, int | str]] = []
+        self._deliveries: set[asyncio.Task[None]] = set()
 
     # -- scripting ----------------------------------------------------------------------------
     def fail(
@@ -87,6 +98,40 @@ class FakeProvider:
         job = Job(id=f"job{next(self._ids):05d}", model=model, body=body, outcome=outcome, latency_s=self.latency_s)
         self.jobs[job.id] = job
         return job
+
+    # -- completion callbacks ---------------------------------------------------------------------------
+    def call_back(
+        self,
+        job: Job,
+        url: str,
+        payload: Callable[[Job], dict[str, Any]],
+        sign: Callable[[bytes], dict[str, str]] | None = None,
+    ) -> None:
+        """POST ``payload(job)`` to ``url`` once the job ends, as the provider's webhook does."""
+        task = asyncio.ensure_future(self._deliver(job, url, payload, sign))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(
+        self,
+        job: Job,
+        url: str,
+        payload: Callable[[Job], dict[str, Any]],
+        sign: Callable[[bytes], dict[str, str]] | None,
+    ) -> None:
+        while job.state()[0] in ("queued", "running"):
+            await asyncio.sleep(0.01)
+        if self.drop_callbacks:
+            self.callbacks_sent.append((url, "dropped"))
+            return
+        body = json.dumps(payload(job)).encode()
+        headers = {"content-type": "application/json", **(sign(body) if sign else {})}
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                response = await client.post(url, content=body, headers=headers)
+            self.callbacks_sent.append((url, response.status_code))
+        except httpx.HTTPError as exc:
+            self.callbacks_sent.append((url, type(exc).__name__))
 
     def video_url(self, job: Job, request: Request) -> str:
         job.tokens += 1

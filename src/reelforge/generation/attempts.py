@@ -21,6 +21,7 @@ from ..errors import Cancelled, ContentRejected, GenerationFailed, ProviderError
 from ..library import Asset, Library, Slot
 from ..types import CancelToken, Cost, ProgressCallback, VideoRequest
 from .budget import BudgetGuard
+from .callbacks import CallbackChannel, CallbackHub
 
 
 @dataclass
@@ -51,8 +52,10 @@ class Attempts:
         retry: RetryConfig,
         http: Callable[[], object],
         sleep: Callable[[float], Awaitable[None]],
+        callbacks: CallbackHub | None = None,
     ) -> None:
         self.library = library
+        self.callbacks = callbacks  # completion callbacks, where the server's public URL is configured
         self.budget = budget
         self.retry = retry
         self._http = http
@@ -106,6 +109,7 @@ class Attempts:
             await ledger.set_provider_job(attempt_id, job.id, job.model_dump(mode="json"))
 
         async with self.library.assets.reserve() as slot:
+            channel = await self._channel(backend, resume)
             ctx = RunContext(
                 out_path=slot.path,
                 on_progress=call.on_progress,
@@ -114,6 +118,7 @@ class Attempts:
                 resume=resume,
                 submit_uncertain=uncertain,
                 http=self._http() if backend.kind == "hosted" else None,
+                callback=channel,
             )
             self.budget.reserved_usd += estimate
             try:
@@ -123,7 +128,16 @@ class Attempts:
                 raise
             finally:
                 self.budget.reserved_usd -= estimate
+                if channel is not None:
+                    await channel.close()
             return await self._store(slot, attempt_id, call, backend, plan, output, estimate, key)
+
+    async def _channel(self, backend: Backend, resume: ProviderJob | None) -> CallbackChannel | None:
+        """A callback channel for a new submit at a backend that offers callbacks and has them on."""
+        wanted = getattr(backend, "supports_callback", False) and getattr(backend.config, "callbacks", True)
+        if self.callbacks is None or resume is not None or not wanted:
+            return None
+        return await self.callbacks.open(backend.name)
 
     async def _store(
         self,

@@ -22,6 +22,7 @@ from ..library import Asset, Library
 from ..types import CancelToken, Cost, ProgressCallback, VideoRequest, VideoResult
 from .attempts import Attempts, Call, Stored
 from .budget import BudgetGuard
+from .callbacks import CallbackHub
 from .pool import BackendPool
 from .records import request_record
 
@@ -43,14 +44,17 @@ class Engine:
         self.library = library or Library.from_config(config)
         self.pool = BackendPool(config)
         self.budget = BudgetGuard(config.budget, self.library.ledger)
+        self.callbacks = CallbackHub.from_config(config, self.library.engine)
         self.attempts = Attempts(
-            self.library, self.budget, config.retry, lambda: self.pool.http, sleep or asyncio.sleep
+            self.library, self.budget, config.retry, lambda: self.pool.http, sleep or asyncio.sleep, self.callbacks
         )
 
     def backend(self, name: str) -> Backend:
         return self.pool.backend(name)
 
     async def aclose(self) -> None:
+        if self.callbacks is not None:
+            await self.callbacks.aclose()
         await self.pool.aclose()
         if self._own_library:
             self.library.close()

@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI
 from ..config import Config
 from .auth import require_token
 from .errors import install_error_handlers
+from .routes_callbacks import router as provider_callbacks_router
 from .routes_jobs import router as jobs_router
 from .routes_library import health_router
 from .routes_library import router as library_router
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(jobs_router, dependencies=auth)
     app.include_router(library_router, dependencies=auth)
     app.include_router(health_router)
+    app.include_router(provider_callbacks_router)  # no bearer token: the path's token (and a signature) is the key
     include_ui_support(app, auth)  # the web UI at / and the few routes it needs under /v1/ui
     _include_openai(app, services)
     return app
