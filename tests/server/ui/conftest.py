@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package (dev extra)")
-
 from tests.server.helpers import Process, free_port, server_config
 
 CHROMIUM = os.environ.get("RF_CHROMIUM", "/usr/bin/chromium")
