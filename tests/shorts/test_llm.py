@@ -11,8 +11,8 @@ from reelforge.shorts.metadata import from_llm
 from reelforge.shorts.models import Narration
 from reelforge.shorts.plan import plan_with_llm, write_script
 from reelforge.shorts.script import parse_script
+from tests.fakes.kit import Fault
 from tests.fakes.llm_servers import OllamaFake, OpenAIChatFake
-from tests.fakes.scripted import Fault
 
 SCRIPT_JSON = json.dumps(
     {

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelforge.errors import BackendUnavailable, Cancelled, GenerationFailed, InvalidRequest
+from reelforge.errors import Cancelled, GenerationFailed, InvalidRequest
 from reelforge.shorts.config import ShortsConfig
 from reelforge.shorts.pipeline import run_short
 from reelforge.shorts.request import ShortRequest
@@ -129,7 +129,7 @@ async def test_bad_requests_fail_fast(tmp_path: Path) -> None:
         await run_short(ShortRequest(), fast_config(), data_dir=tmp_path, render=render)
     with pytest.raises(InvalidRequest, match="empty"):
         await run_short(ShortRequest(script_text="🔥 **"), fast_config(), data_dir=tmp_path, render=render)
-    with pytest.raises(BackendUnavailable, match="YouTube"):
+    with pytest.raises(InvalidRequest, match="publish"):
         await run_short(
             ShortRequest(script_text="Hi.", upload="youtube"), fast_config(), data_dir=tmp_path, render=render
         )

@@ -13,7 +13,7 @@ from reelforge.shorts.visuals.base import SceneNeed
 from reelforge.shorts.visuals.generate import GenerateSource
 from reelforge.shorts.visuals.library import LibrarySource
 from reelforge.types import Cost, VideoRequest, VideoResult
-from tests.fakes.scripted import Fault
+from tests.fakes.kit import Fault
 from tests.fakes.stock_servers import PexelsFake, PixabayFake
 
 

@@ -72,15 +72,6 @@ class OutputConfig(_Block):
     quality: Literal["draft", "standard", "high"] = "standard"
 
 
-class YouTubeConfig(_Block):
-    client_secrets: Path | None = None
-    privacy: Literal["private", "unlisted", "public"] = "private"
-
-
-class PublishConfig(_Block):
-    youtube: YouTubeConfig = Field(default_factory=YouTubeConfig)
-
-
 class ShortsConfig(_Block):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     tts: TTSConfig = Field(default_factory=TTSConfig)
@@ -88,7 +79,6 @@ class ShortsConfig(_Block):
     music: MusicConfig = Field(default_factory=MusicConfig)
     captions: CaptionsConfig = Field(default_factory=CaptionsConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
-    publish: PublishConfig = Field(default_factory=PublishConfig)
 
 
 register_section("shorts", ShortsConfig)
@@ -98,9 +88,7 @@ __all__ = [
     "LLMConfig",
     "MusicConfig",
     "OutputConfig",
-    "PublishConfig",
     "ShortsConfig",
     "TTSConfig",
     "VisualsConfig",
-    "YouTubeConfig",
 ]

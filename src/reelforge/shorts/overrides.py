@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import BackendUnavailable, InvalidRequest
+from ..errors import InvalidRequest
 from .config import ShortsConfig
 from .music import AUDIO_EXTS
 from .request import ShortRequest
@@ -59,10 +59,13 @@ def check_request(request: ShortRequest) -> None:
             problems["voiceover"] = "a voiceover needs the script it reads (--script), not a topic"
     if problems:
         raise InvalidRequest(problems)
-    if request.upload == "youtube":
-        raise BackendUnavailable(
-            "uploading to YouTube is not available in this version; render the short and "
-            "upload the MP4 and its sidecar metadata yourself"
+    if request.upload is not None:
+        raise InvalidRequest(
+            {
+                "upload": "publishing is its own step after the render: `reelforge short --upload "
+                f'{request.upload}`, a job\'s publish steps ([{{"to": "{request.upload}"}}]), or '
+                f'reelforge.publish.publish(config, result.path, {{"to": "{request.upload}"}})'
+            }
         )
 
 

@@ -32,7 +32,7 @@ class ShortRequest(BaseModel):
     target_duration_s: float | None = Field(default=None, gt=0, le=600)
     resolution: int | None = Field(default=None, ge=144, le=4320)
     output: Path | None = None  # default: short.mp4 in the run folder
-    upload: Literal["youtube"] | None = None
+    upload: str | None = None  # refused with directions: publishing is a separate step (reelforge.publish)
     run_id: str | None = None  # resume a specific run; default: derived from the request's content
 
 
