@@ -7,6 +7,7 @@ recorded without being queued, nor queued without a record. Nothing here runs jo
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
@@ -27,6 +28,9 @@ BATCH_CHUNK = 500
 
 def new_job_id() -> str:
     return f"job_{uuid.uuid4().hex}"
+
+
+log = logging.getLogger(__name__)
 
 
 class JobService:
@@ -195,6 +199,17 @@ class JobService:
             self.client.enqueue_in_transaction(conn, dbos_engine.enqueue_options(workflow_id, job.queue), job_id)
         self.client.delete_workflows([previous])  # the finished run's record; the job keeps its own history
         return self.store.get(job_id)
+
+    def delete(self, job_id: str) -> None:
+        """Forget one finished job: its record, its events and its workflow (unknown ids: InvalidRequest)."""
+        job = self.store.get(job_id, with_attempts=False)
+        if not job.finished:
+            raise InvalidRequest({"job_id": f"job {job_id} is {job.status}: cancel it first"})
+        workflow_id = self.store.delete(job_id)
+        try:
+            self.client.delete_workflows([workflow_id])
+        except Exception:  # the record is gone; a workflow row left behind is only history
+            log.warning("could not delete workflow %s of deleted job %s", workflow_id, job_id, exc_info=True)
 
     def prune(self, older_than: timedelta | None = None) -> int:
         """Delete finished jobs older than ``older_than`` (default: jobs.retention_days)."""

@@ -101,26 +101,31 @@ class JobStore:
         batch: str | None = None,
         limit: int = 50,
         before: str | None = None,
+        oldest_first: bool = False,
     ) -> list[Job]:
-        """Newest first; ``before`` (a job id) continues a listing after that job."""
-        query = sa.select(t.jobs).order_by(t.jobs.c.created_at.desc(), t.jobs.c.id.desc()).limit(max(1, limit))
-        if status:
-            query = query.where(t.jobs.c.status == status)
-        if kind:
-            query = query.where(t.jobs.c.kind == kind)
-        if batch:
-            query = query.where(t.jobs.c.batch_id == batch)
+        """Newest first (oldest first with ``oldest_first``); ``before`` (a job id) continues a listing after
+        that job in the same order."""
+        c = t.jobs.c
+        order = (c.created_at.asc(), c.id.asc()) if oldest_first else (c.created_at.desc(), c.id.desc())
+        query = sa.select(t.jobs).order_by(*order).limit(max(1, limit))
+        for column, value in ((c.status, status), (c.kind, kind), (c.batch_id, batch)):
+            if value:
+                query = query.where(column == value)
         with self.engine.connect() as conn:
-            if before:
-                anchor = conn.execute(sa.select(t.jobs.c.created_at).where(t.jobs.c.id == before)).scalar()
-                if anchor is not None:
-                    query = query.where(
-                        sa.or_(
-                            t.jobs.c.created_at < anchor,
-                            sa.and_(t.jobs.c.created_at == anchor, t.jobs.c.id < before),
-                        )
-                    )
+            anchor = conn.execute(sa.select(c.created_at).where(c.id == before)).scalar() if before else None
+            if anchor is not None:
+                later = (c.created_at > anchor) if oldest_first else (c.created_at < anchor)
+                same = sa.and_(c.created_at == anchor, (c.id > before) if oldest_first else (c.id < before))
+                query = query.where(sa.or_(later, same))
             return [_job(r) for r in conn.execute(query)]
+
+    def delete(self, job_id: str) -> str:
+        """Delete one job's record and events; return its workflow id."""
+        workflow_id = self.workflow_id(job_id)
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.events).where(t.events.c.job_id == job_id))
+            conn.execute(sa.delete(t.jobs).where(t.jobs.c.id == job_id))
+        return workflow_id
 
     def counts(self, *, batch: str | None = None) -> dict[str, int]:
         query = sa.select(t.jobs.c.status, sa.func.count()).group_by(t.jobs.c.status)

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 
 from ..config import Config
 from ..errors import InvalidRequest
-from ..jobs import tables as job_tables
 from ..jobs.models import Job
 from ..jobs.service import JobService
 from ..library.assets import AssetStore
@@ -42,7 +39,6 @@ from .openai_models import (
     video_of,
 )
 
-log = logging.getLogger(__name__)
 PREFIX = "/openai/v1"
 #: how long a client's poll helper waits between retrievals (OpenAI's ``openai-poll-after-ms`` header)
 POLL_AFTER_MS = 500
@@ -126,16 +122,7 @@ class VideoService:
         )
 
     def _list(self, after: str | None, limit: int, order: str) -> list[Job]:
-        if order == "desc":
-            return self.jobs.list(kind="video", limit=limit, before=after)
-        t = job_tables.jobs
-        query = sa.select(t).where(t.c.kind == "video").order_by(t.c.created_at.asc(), t.c.id.asc()).limit(limit)
-        with self.jobs.engine.connect() as conn:
-            if after:
-                anchor = conn.execute(sa.select(t.c.created_at).where(t.c.id == after)).scalar()
-                query = query.where(sa.or_(t.c.created_at > anchor, sa.and_(t.c.created_at == anchor, t.c.id > after)))
-            rows = conn.execute(query).all()
-        return [Job.model_validate({k: v for k, v in r._mapping.items() if k != "workflow_id"}) for r in rows]
+        return self.jobs.list(kind="video", limit=limit, before=after, oldest_first=order == "asc")
 
     async def content(self, video_id: str, variant: str) -> FileResponse:
         if variant not in ("video", "thumbnail"):
@@ -187,14 +174,7 @@ class VideoService:
         image = Path(str(job.request.get("image", "")))
         if image.parent == (Path(self.config.data_dir) / UPLOADS).resolve():
             image.unlink(missing_ok=True)
-        workflow_id = self.jobs.store.workflow_id(job_id)
-        with self.jobs.engine.begin() as conn:
-            conn.execute(sa.delete(job_tables.events).where(job_tables.events.c.job_id == job_id))
-            conn.execute(sa.delete(job_tables.jobs).where(job_tables.jobs.c.id == job_id))
-        try:
-            self.jobs.client.delete_workflows([workflow_id])
-        except Exception:  # the record is gone; a workflow row left behind is only history
-            log.warning("could not delete workflow %s of deleted video %s", workflow_id, job_id, exc_info=True)
+        self.jobs.delete(job_id)
 
 
 def _int_param(value: str | None, name: str, default: int, low: int, high: int) -> int:
