@@ -167,3 +167,42 @@ async def test_the_channel_wakes_only_for_its_own_token_and_backend(data_dir: Pa
     finally:
         await hub.aclose()
         release_engine(db)
+
+
+class StubChannel:
+    """A channel whose callback has always just arrived: each wait returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[tuple[str, float]] = []
+
+    def url_for(self, backend: str) -> str:
+        return f"https://hooks.example/v1/provider-callbacks/{backend}/tok"
+
+    async def wait(self, job: ProviderJob, timeout: float) -> bool:
+        self.waits.append((job.id, timeout))
+        return True
+
+
+@pytest.mark.parametrize("name", ["kling", "luma"])
+async def test_kling_and_luma_send_callback_url_and_wait_on_the_channel(name: str, tmp_path: Path) -> None:
+    from reelforge.backends.base import RunContext
+    from reelforge.backends.registry import create_backend
+    from tests.fakes.kling_server import KlingFake
+    from tests.fakes.luma_server import LumaFake
+
+    fake: Any = KlingFake() if name == "kling" else LumaFake()
+    with fake:
+        base = fake.url if name == "kling" else f"{fake.url}/dream-machine/v1"
+        keys = (
+            {"access_key": fake.access_key, "secret_key": fake.secret_key}
+            if name == "kling"
+            else {"api_key": fake.api_key}
+        )
+        backend = create_backend(name, {**keys, "base_url": base, "callback_poll_interval_s": 30, "timeout_s": 20})
+        plan = await backend.avalidate(VideoRequest(prompt="a lighthouse", backend=name, duration_s=5))
+        channel = StubChannel()
+        output = await backend.run(plan, RunContext(out_path=tmp_path / "out.mp4", callback=channel))
+        [submit] = fake.server.seen("POST")
+    assert json.loads(submit.body)["callback_url"] == f"https://hooks.example/v1/provider-callbacks/{name}/tok"
+    assert (tmp_path / "out.mp4").stat().st_size > 0
+    assert channel.waits and all(w == (output.provider_job.id, 30) for w in channel.waits)
