@@ -9,8 +9,10 @@ message naming the script and how to fix it, and ``find_font`` returns None.
 
 from .choose import FontPlan, find_font, plan_fonts, script_name
 from .faces import DEFAULT_FAMILY, SHIPPED_DIR, FontFace, face, link_fonts, shipped_faces
+from .packaged import CJK_EXTRA_HINT, packaged_faces
 
 __all__ = [
+    "CJK_EXTRA_HINT",
     "DEFAULT_FAMILY",
     "SHIPPED_DIR",
     "FontFace",
@@ -18,6 +20,7 @@ __all__ = [
     "face",
     "find_font",
     "link_fonts",
+    "packaged_faces",
     "plan_fonts",
     "script_name",
     "shipped_faces",

@@ -15,9 +15,12 @@ from pathlib import Path
 
 from ...errors import InvalidRequest
 from .faces import DEFAULT_FAMILY, SHIPPED_DIR, FontFace, folder_faces, shipped_faces, try_face
+from .packaged import CJK_EXTRA_HINT, packaged_faces
 from .system import family_faces, fontconfig_faces, scanned_faces
 
-_SOURCES = ("shipped", "fontconfig", "fontconfig-partial", "scan")
+# Installed fonts before the packaged CJK face: a system Noto CJK JP/KR/SC draws the regional glyph forms.
+_SOURCES = ("shipped", "fontconfig", "packaged", "fontconfig-partial", "scan")
+_CJK_SCRIPTS = ("CJK (Chinese/Japanese/Korean)", "Japanese", "Korean")
 _INSTALL_HINT = "install Noto fonts (Debian/Ubuntu: apt-get install fonts-noto-core fonts-noto-cjk)"
 
 
@@ -82,6 +85,8 @@ def _candidates(source: str, missing: set[str]) -> list[FontFace]:
         return list(shipped_faces())
     if source == "fontconfig":
         return fontconfig_faces("".join(missing))
+    if source == "packaged":
+        return list(packaged_faces())
     if source == "fontconfig-partial":  # fonts covering at least the non-emoji characters
         return fontconfig_faces("".join(c for c in missing if not _droppable(c)))
     return list(scanned_faces())
@@ -130,6 +135,8 @@ def plan_fonts(
         scripts = ", ".join(sorted({script_name(c) for c in missing}))
         sample = "".join(sorted(missing))[:12]
         hint = f"{_INSTALL_HINT} or set the caption font to a family that has these glyphs"
+        if any(script_name(c) in _CJK_SCRIPTS for c in missing):
+            hint = f"{CJK_EXTRA_HINT}, or {hint}"
         raise InvalidRequest({what: f"no installed font covers the {scripts} text ({sample!r}); {hint}"})
     if dropped:
         warnings.append(f"{what}: no font has {''.join(sorted(dropped))!r} (emoji/symbols); left out")
@@ -164,6 +171,8 @@ def find_font(text: str = "", bundled_dir: Path = SHIPPED_DIR, *, bold: bool = T
         if not f.missing(needed):
             return f.path
     found = fontconfig_faces("".join(needed)) if shutil.which("fc-list") else list(scanned_faces())
+    if bundled_dir == SHIPPED_DIR:  # the [cjk] extra's font is part of the install, as the shipped ones are
+        found += [f for f in packaged_faces() if f not in found]
     for f in sorted(found, key=lambda f: _rank(f, bold, sample)):
         first = f if f.index == 0 else try_face(f.path)
         if first is not None and not first.missing(needed):

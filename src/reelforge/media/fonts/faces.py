@@ -50,8 +50,9 @@ def _face_info(path: str, index: int) -> tuple[str, bool]:
     try:
         name = font["name"]
         family = str(name.getDebugName(1) or Path(path).stem)
-        sub = str(name.getDebugName(2) or "").lower()
-        return family, "bold" in sub or "black" in sub
+        sub = str(name.getDebugName(17) or name.getDebugName(2) or "").lower()
+        weight = font["OS/2"].usWeightClass if "OS/2" in font else 400
+        return family, "bold" in sub or "black" in sub or weight >= 600
     finally:
         font.close()
 
