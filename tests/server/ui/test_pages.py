@@ -94,6 +94,53 @@ def test_a_long_job_is_cancelled_from_the_list(server: Served, page: Page) -> No
     assert httpx.get(f"{server.base}/v1/jobs/{job['id']}").json()["status"] == "cancelled"
 
 
+def test_a_short_made_in_the_form_has_captions_and_metadata_to_copy(server: Served, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.base)
+    page = context.new_page()
+    page.goto(f"{server.base}/#/create")
+    form = page.get_by_role("form", name="Short")
+    form.get_by_role("button", name="Make short").click()
+    expect(form.get_by_label("Topic")).to_have_attribute("aria-invalid", "true")
+    expect(form.locator(".field-error").first).to_contain_text("give a topic")
+    form.get_by_label("Script text").fill("Volcanoes are openings in the crust. Magma rises and erupts.")
+    form.get_by_label("Voice engine").select_option("espeak")
+    form.get_by_label("Visuals").select_option("generate")
+    form.get_by_label("Captions", exact=True).select_option("sentence")
+    form.get_by_label("Music mood").fill("none")
+    form.get_by_label("Target duration (s)").fill("4")
+    form.get_by_label("Resolution (px, short side)").fill("240")
+    form.get_by_role("button", name="Make short").click()
+    page.wait_for_url("**/#/jobs/job_*", timeout=WAIT_MS)
+    watch_to_done(page)
+    assert play(page)["ready"] >= 2
+    for name in ("Captions (SRT)", "Captions (VTT)"):
+        href = page.get_by_role("link", name=name).get_attribute("href")
+        assert href and httpx.get(f"{server.base}{href}").text.startswith(("1\n", "WEBVTT")), name
+    title = page.locator(".metadata dd .meta-text").first.inner_text()
+    assert title.startswith("Volcanoes")
+    page.get_by_role("button", name="Copy title").click()
+    expect(page.get_by_role("button", name="Copy title")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == title
+    assert axe_problems(page) == []
+    shot(page, server.out, "short-desktop")
+    context.close()
+
+
+def test_a_failed_job_shows_its_reason_and_stage_and_resumes(server: Served, page: Page) -> None:
+    job = httpx.post(f"{server.base}/v1/videos", json={"prompt": "", "backend": "procedural"}).json()
+    page.goto(f"{server.base}/#/jobs?status=failed")
+    row = page.locator(f'li[data-job="{job["id"]}"]')
+    expect(row.locator(".failure")).to_contain_text("empty prompt", timeout=WAIT_MS)
+    expect(row.locator(".badge")).to_have_text("✗ failed")
+    expect(page.get_by_label("Status")).to_have_value("failed")
+    row.get_by_role("button", name="Resume").click()
+    expect(row.get_by_role("button", name="Resume")).to_have_count(0)  # it left the failed list or ran again
+    with httpx.stream("GET", f"{server.base}/v1/jobs/{job['id']}/events", timeout=WAIT_MS / 1000) as stream:
+        text = "".join(stream.iter_text())
+    assert text.count('"status":"queued"') >= 2, text  # queued again by Resume
+
+
 def test_a_batch_file_shows_refused_lines_and_progress(server: Served, page: Page, tmp_path: Path) -> None:
     lines = [
         '{"prompt": "batch one", "backend": "procedural", "duration_s": 1}',

@@ -151,7 +151,7 @@ function shortBody(fields, script) {
   for (const [name, f] of Object.entries(fields)) {
     const value = f.control.value.trim();
     if (!value || f.control.type === "file") continue;
-    body[name] = ["target_duration_s", "speed"].includes(name) ? Number(value) : value;
+    body[name] = ["target_duration_s", "resolution"].includes(name) ? Number(value) : value;
   }
   if (!body.script_text && script.text) body.script_text = script.text;
   return body;
@@ -168,6 +168,7 @@ export function shortForm(navigate) {
     music: field("Music mood", h("input", { name: "music", placeholder: "a mood, or none" })),
     caption_style: field("Caption style", h("input", { name: "caption_style" })),
     target_duration_s: field("Target duration (s)", h("input", { name: "target_duration_s", type: "number", min: "1" })),
+    resolution: field("Resolution (px, short side)", h("input", { name: "resolution", type: "number", min: "144", step: "1" })),
   };
   for (const [name, [label, options]] of Object.entries(SHORT_SELECTS)) fields[name] = field(label, select(name, options, ""));
   fields.script_file.control.addEventListener("change", async () => {
@@ -190,10 +191,16 @@ export function shortForm(navigate) {
       const job = await api("/v1/shorts", { method: "POST", body: shortBody(fields, script) });
       navigate(`#/jobs/${job.id}`);
     } catch (error) {
-      showErrors(fields, error, summary);
+      showErrors(fields, { message: error.message, fields: aliasRequest(error.fields) }, summary);
     }
   });
   return form;
+}
+
+// "give a topic, a script file or script_text" concerns the whole request: show it by the topic
+function aliasRequest(problems) {
+  const { request, ...rest } = problems || {};
+  return request ? { topic: request, ...rest } : rest;
 }
 
 export async function createPage(root, navigate) {
