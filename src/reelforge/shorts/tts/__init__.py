@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config import TTSConfig
 from .base import Segment, TTSEngine, decode_audio, dominant_script
+from .languages import edge_voice, espeak_voice
 
 
 def create_tts(config: TTSConfig, language: str = "en") -> TTSEngine:
@@ -19,7 +20,7 @@ def create_tts(config: TTSConfig, language: str = "en") -> TTSEngine:
     if config.engine == "edge":
         from .edge import EdgeEngine
 
-        return EdgeEngine(config.voice, config.speed, config.base_url)
+        return EdgeEngine(config.voice, config.speed, config.base_url, language)
     if config.engine == "openai":
         from .openai import OpenAIEngine
 
@@ -29,4 +30,4 @@ def create_tts(config: TTSConfig, language: str = "en") -> TTSEngine:
     return ElevenLabsEngine(config.voice, config.speed, key, config.base_url, config.model)
 
 
-__all__ = ["Segment", "TTSEngine", "create_tts", "decode_audio", "dominant_script"]
+__all__ = ["Segment", "TTSEngine", "create_tts", "decode_audio", "dominant_script", "edge_voice", "espeak_voice"]

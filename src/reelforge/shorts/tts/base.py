@@ -66,8 +66,9 @@ class TTSEngine(ABC):
 
     def check_language(self, language: str, text: str) -> None:
         """Refuse a script the voice cannot speak (by requested language and by the text's writing system)."""
-        voice_lang = self.language.split("-")[0].split("_")[0].lower()
-        wanted = language.split("-")[0].split("_")[0].lower()
+        from .languages import base
+
+        voice_lang, wanted = base(self.language), base(language)
         if self.multilingual:
             return
         if wanted != voice_lang:

@@ -6,6 +6,7 @@ import contextlib
 
 from ...errors import BackendUnavailable, ProviderError
 from .base import Segment, TTSEngine, decode_audio
+from .languages import edge_voice
 
 RATE = 24000
 
@@ -15,8 +16,10 @@ class EdgeEngine(TTSEngine):
     timing_source = "edge-word-boundary"
     multilingual = False
 
-    def __init__(self, voice: str | None = None, speed: float = 1.0, base_url: str | None = None) -> None:
-        self.voice = voice or "en-US-AriaNeural"
+    def __init__(
+        self, voice: str | None = None, speed: float = 1.0, base_url: str | None = None, language: str = "en"
+    ) -> None:
+        self.voice = voice or edge_voice(language)
         self.language = "-".join(self.voice.split("-")[:2]) or "en"
         self.speed = speed
         self.words_per_minute = 160.0 * speed

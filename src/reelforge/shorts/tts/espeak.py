@@ -11,6 +11,7 @@ import numpy as np
 
 from ...errors import BackendUnavailable, GenerationFailed, InvalidRequest
 from .base import Segment, TTSEngine
+from .languages import espeak_voice, espeak_voices
 
 _WORD_EVENT = 1
 _LOCK = threading.Lock()
@@ -85,8 +86,8 @@ class EspeakEngine(TTSEngine):
     timing_source = "espeak-events"
 
     def __init__(self, voice: str | None = None, speed: float = 1.0, language: str = "en") -> None:
-        self.voice = voice or {"en": "en-us"}.get(language, language)
-        self.language = self.voice
+        self.voice = voice or espeak_voice(language)
+        self.language = self.voice if voice else language
         self.speed = speed
         self.words_per_minute = 175.0 * speed
 
@@ -97,7 +98,8 @@ class EspeakEngine(TTSEngine):
         lib, _ = _library()
         with _LOCK:
             if lib.espeak_SetVoiceByName(self.voice.encode()) != 0:
-                raise InvalidRequest({"voice": f"espeak-ng has no voice {self.voice!r} (try en-us, de, fr, es)"})
+                voices = ", ".join(espeak_voices())
+                raise InvalidRequest({"voice": f"espeak-ng has no voice {self.voice!r}; its voices are: {voices}"})
 
     async def synthesize(self, sentence: str, words: list[str]) -> Segment:
         return await asyncio.to_thread(self._synthesize, sentence, words)
