@@ -69,12 +69,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(THREADS, thread_name_prefix="reelforge"))
+        threads = ThreadPoolExecutor(THREADS, thread_name_prefix="reelforge")
+        asyncio.get_running_loop().set_default_executor(threads)
         await services.start(background)
         try:
             yield
         finally:
             await services.close()
+            threads.shutdown(wait=False)
 
     app = FastAPI(
         title="reelforge",
