@@ -16,6 +16,8 @@ pytest.importorskip("playwright.sync_api", reason="the browser tests need the pl
 
 from playwright.sync_api import Page, expect
 
+from tests.server.helpers import png_bytes
+
 from .conftest import Served, serve
 from .pages import WAIT_MS, axe_problems, play, shot, submit_video, watch_to_done
 
@@ -78,6 +80,21 @@ def test_an_empty_prompt_shows_the_apis_error_next_to_the_field(server: Served, 
     expect(error).to_contain_text("empty prompt")
     assert error.get_attribute("id") in (prompt.get_attribute("aria-describedby") or "")
     assert "#/create" in page.url  # nothing was submitted
+
+
+def test_an_uploaded_image_makes_the_estimate_image_to_video(server: Served, page: Page, tmp_path: Path) -> None:
+    (tmp_path / "frame.png").write_bytes(png_bytes((64, 36)))
+    page.goto(f"{server.base}/#/create")
+    page.get_by_label("Backend").select_option("procedural")
+    page.get_by_label("Prompt").fill("slow zoom")
+    page.get_by_label("Image (first frame)").set_input_files(str(tmp_path / "frame.png"))
+    expect(page.get_by_text("Uploaded frame.png")).to_be_visible()
+    page.get_by_label("Aspect").first.select_option("9:16")
+    page.get_by_role("button", name="Estimate").click()
+    expect(page.locator(".estimate")).to_contain_text("image-to-video")
+    page.get_by_label("Image (first frame)").set_input_files([])  # cleared: no image goes with the request
+    page.get_by_role("button", name="Estimate").click()
+    expect(page.locator(".estimate")).to_contain_text("text-to-video")
 
 
 def test_a_long_job_is_cancelled_from_the_list(server: Served, page: Page) -> None:

@@ -50,7 +50,7 @@ function videoBody(fields, ids) {
 }
 
 function describeEstimate(e) {
-  const parts = [`${usd(e.estimated_usd)}${e.price_rule ? ` (${e.price_rule})` : ""}`, `${e.backend}/${e.model || "-"}`];
+  const parts = [`${usd(e.estimated_usd)}${e.price_rule ? ` (${e.price_rule})` : ""}`, `${e.backend}/${e.model || "-"}`, e.operation];
   if (e.width) parts.push(`${e.width}×${e.height}`);
   if (e.fps) parts.push(`${e.fps} fps`);
   if (e.num_frames) parts.push(`${e.num_frames} frames`);

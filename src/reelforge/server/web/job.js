@@ -76,7 +76,7 @@ export async function jobPage(root, navigate, id, signal) {
       failure(job) || "",
       h("p", {}, `Cost ${usd(job.cost_usd)} · runs ${job.runs} · created ${when(job.created_at)}`,
         job.finished_at ? ` · finished ${when(job.finished_at)}` : ""),
-      jobActions(job, (j) => { show(j); follow(); }, note),
+      jobActions(job, (j) => { show(j); if (ended) follow(); }, note),
       h("h2", {}, "Attempts"),
       attemptsTable(job),
     );
@@ -84,16 +84,31 @@ export async function jobPage(root, navigate, id, signal) {
       results.replaceChildren(resultsSection(await api(`/v1/ui/jobs/${job.id}/outputs`, { signal })));
     }
   };
-  const follow = () => {
-    log.replaceChildren();
-    followJob(job.id, ({ event, data }) => {
-      if (event === "progress") {
-        log.append(eventItem(data));
-        bar.set(data.progress);
-        stage.textContent = [data.stage, data.message].filter(Boolean).join(" · ");
-        badge.replaceChildren(statusBadge(data.status));
-      } else if (event === "job") show(data);
-    }, { signal }).catch(() => {});
+  let after = 0;
+  let ended = false;
+  const onEvent = ({ event, data, id: seq }) => {
+    if (seq) after = Number(seq);
+    if (event === "progress") {
+      log.append(eventItem(data));
+      bar.set(data.progress);
+      stage.textContent = [data.stage, data.message].filter(Boolean).join(" · ");
+      badge.replaceChildren(statusBadge(data.status));
+    } else if (event === "job") {
+      ended = true;
+      show(data);
+    }
+  };
+  const follow = async () => {
+    ended = false;
+    while (!ended && !signal.aborted) {
+      let wait = 500;
+      try {
+        await followJob(job.id, onEvent, { after, signal });
+      } catch {
+        wait = 2000;
+      }
+      if (!ended && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, wait)); // resume after `after`
+    }
   };
   const what = job.request.prompt || job.request.topic || job.request.script_text || "";
   root.replaceChildren(
