@@ -204,6 +204,10 @@ def test_a_data_url_reference_is_taken_and_a_fake_image_refused(stack: tuple[str
     files = {"input_reference": ("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 << 20), "image/png")}
     too_big = httpx.post(f"{url}/openai/v1/videos", data={"prompt": "x"}, files=files, headers=headers, timeout=30)
     assert too_big.status_code == 413 and too_big.json()["error"]["type"] == "invalid_request_error"
+    crowded = httpx.post(
+        f"{url}/openai/v1/videos", data={f"f{i}": "x" for i in range(40)}, headers=headers, timeout=30
+    )  # more form fields than the surface takes: the client's mistake, never a server error
+    assert crowded.status_code == 400 and "error" in crowded.json()
 
 
 def test_failures_come_back_as_openai_errors(client: Any, stack: tuple[str, Config]) -> None:

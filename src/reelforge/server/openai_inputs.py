@@ -22,6 +22,7 @@ from typing import IO, Any
 from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from ..config import Config
 from ..errors import InvalidRequest
@@ -104,7 +105,10 @@ async def _reference(ref: Any, folder: Path, cap: int, fetch: UrlFetcher | None)
 async def _read_body(request: Request, folder: Path, cap: int) -> tuple[dict[str, Any], Path | None]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        form = await request.form(max_files=1, max_fields=len(FIELDS) + len(EXTRAS))
+        try:
+            form = await request.form(max_files=1, max_fields=len(FIELDS) + len(EXTRAS))
+        except HTTPException as exc:  # too many fields or files, a malformed body: the client's mistake
+            raise OpenAIError(exc.status_code, str(exc.detail), code="invalid_request") from None
         fields: dict[str, Any] = {}
         upload: Path | None = None
         for key, value in form.multi_items():
