@@ -25,7 +25,7 @@ from .plan import plan_from_text, plan_with_llm, write_script
 from .report import sidecar_sections
 from .script import estimate_seconds, load_script, parse_script
 from .state import RunState, StageContext
-from .visuals import build_sources, choose_visuals
+from .visuals import RankedVisual, build_sources, choose_visuals
 
 StageFn = Callable[[RunState, StageContext], Awaitable[None]]
 
@@ -132,7 +132,7 @@ async def _digest(path: Path | None) -> str | None:
 
 
 def _visuals_if_kept(data: Any) -> list[SceneVisual]:
-    return [SceneVisual.model_validate(v) for v in data]
+    return [RankedVisual.model_validate(v) for v in data]
 
 
 async def visuals_stage(state: RunState, ctx: StageContext) -> None:
@@ -142,7 +142,7 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
     state.key = fingerprint("visuals", state.key, cfg.visuals.model_dump(exclude=secrets), cfg.output.aspect_ratio)
     visuals = await ctx.restore(state, state.key, _visuals_if_kept)
     if visuals is None:
-        earlier = [SceneVisual.model_validate(v) for v in await ctx.partial(state.key) or []]
+        earlier = [RankedVisual.model_validate(v) for v in await ctx.partial(state.key) or []]
         chosen = {v.scene: v for v in earlier if v.path is None or Path(v.path).is_file()}
         sources, notes = build_sources(cfg.visuals, ctx.generate, ctx.cancel)
 
@@ -161,6 +161,7 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
             cancel=ctx.cancel,
             on_chosen=keep,
             done=dict(chosen),
+            warnings=state.warnings,
         )
         await ctx.save(state.key, [v.model_dump(mode="json") for v in visuals])
     state.visuals = visuals

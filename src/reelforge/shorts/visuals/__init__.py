@@ -1,5 +1,9 @@
 """Stage 5: one visual per scene from the configured source, falling back along the chain, then to a
-styled colour/typography scene; every fallback is recorded in the result."""
+styled colour/typography scene; every fallback is recorded in the result.
+
+Candidates are ranked by ``rank`` (semantic where installed, lexical otherwise); a source whose best match
+scores below the minimum (``shorts.visuals.min_score``, else the ranker's default) passes the scene on to the
+next source. No file is shown twice while another fits."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from ...errors import AuthError, Cancelled, RateLimited, ReelforgeError
 from ...types import CancelToken
 from ..config import VisualsConfig
 from ..models import SceneVisual, Script
-from .base import SceneNeed, VisualSource
+from .base import RankedVisual, SceneNeed, VisualSource
 from .fallback import styled_scene
 from .generate import GenerateFn, GenerateSource
 from .library import LibrarySource
@@ -18,6 +22,22 @@ from .pexels import PexelsSource
 from .pixabay import PixabaySource
 
 DEFAULT_CHAIN = {"library": [], "pexels": ["pixabay"], "pixabay": ["pexels"], "generate": []}
+
+
+def min_score_of(config: VisualsConfig) -> float | None:
+    """``shorts.visuals.min_score`` where the config has it (None: the ranker's default)."""
+    value = getattr(config, "min_score", None)
+    return float(value) if value is not None else None
+
+
+def clip_of(config: VisualsConfig) -> object | None:
+    """A ``ClipScorer`` for ``shorts.visuals.clip_model`` (a Hugging Face id or a local folder) when set."""
+    model = getattr(config, "clip_model", None)
+    if not model:
+        return None
+    from .clip import ClipScorer
+
+    return ClipScorer(str(model))
 
 
 def build_sources(
@@ -29,7 +49,7 @@ def build_sources(
     notes: list[str] = []
     for name in dict.fromkeys(chain):
         if name == "library":
-            sources.append(LibrarySource(config.library))
+            sources.append(LibrarySource(config.library, min_score=min_score_of(config), clip=clip_of(config)))
         elif name == "pexels":
             if config.pexels_api_key:
                 sources.append(PexelsSource(config.pexels_api_key.get_secret_value(), config.pexels_base_url))
@@ -70,7 +90,9 @@ async def _find(
             if reasons and chosen.source != sources[0].name:
                 chosen = chosen.model_copy(update={"fallback_reason": "; ".join(reasons)})
             return chosen
-        reasons.append(f"{source.name}: nothing matched {need.terms}")
+        floor = getattr(source, "min_score", None)
+        below = f" scoring {floor:.2f} or more" if floor is not None else ""
+        reasons.append(f"{source.name}: nothing matched {need.terms}{below}")
     return styled_scene(need, "; ".join(reasons) or "no visuals source configured")
 
 
@@ -85,9 +107,11 @@ async def choose_visuals(
     cancel: CancelToken | None = None,
     on_chosen: Callable[[SceneVisual, int], Awaitable[None]] | None = None,
     done: dict[int, SceneVisual] | None = None,
+    warnings: list[str] | None = None,
 ) -> list[SceneVisual]:
-    """Pick each scene's visual. ``done`` holds scenes already chosen by an earlier (interrupted) run;
-    ``on_chosen(visual, scene_count)`` is awaited after each new choice (the studio checkpoints it there)."""
+    """Pick each scene's visual. ``done`` holds scenes already chosen (by an earlier, interrupted run, or kept
+    from a storyboard); ``on_chosen(visual, scene_count)`` is awaited after each new choice (the studio
+    checkpoints it there). What the sources noticed on the way (undecodable files) is added to ``warnings``."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     done = done or {}
     used: set[str] = set()
@@ -112,10 +136,12 @@ async def choose_visuals(
             out.append(chosen)
     finally:
         for source in sources:
+            if warnings is not None:
+                warnings.extend(w for w in getattr(source, "warnings", []) if w not in warnings)
             close = getattr(source, "aclose", None)
             if close is not None:
                 await close()
     return out
 
 
-__all__ = ["SceneNeed", "build_sources", "choose_visuals"]
+__all__ = ["RankedVisual", "SceneNeed", "build_sources", "choose_visuals", "clip_of", "min_score_of"]

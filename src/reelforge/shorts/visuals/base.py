@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import Field
+
 from ..models import SceneVisual, ScriptScene
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
@@ -30,6 +32,16 @@ class SceneNeed:
         return self.scene.search_terms or [self.scene.text[:60]]
 
 
+class RankedVisual(SceneVisual):
+    """A scene's visual with how it was chosen: its match score (0-1, from ``rank``), the ranker used and the
+    runner-up. The sidecar's storyboard and the plan file carry these."""
+
+    score: float | None = Field(default=None, ge=0, le=1)
+    ranker: str | None = None  # semantic | lexical | clip
+    runner_up: str | None = None
+    runner_up_score: float | None = None
+
+
 class VisualSource(Protocol):
     name: str
 
@@ -43,4 +55,4 @@ def orientation_of(width: int, height: int) -> str:
     return "portrait" if ratio < 0.9 else "landscape" if ratio > 1.1 else "square"
 
 
-__all__ = ["IMAGE_EXTS", "VIDEO_EXTS", "SceneNeed", "VisualSource", "orientation_of"]
+__all__ = ["IMAGE_EXTS", "VIDEO_EXTS", "RankedVisual", "SceneNeed", "VisualSource", "orientation_of"]

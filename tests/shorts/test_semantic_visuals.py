@@ -1,0 +1,120 @@
+"""Visuals that match the narration: semantic ranking against synonyms and distractors, the score floor that
+passes a scene on to the next source, runner-ups, no reuse, and undecodable library files named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reelforge.shorts.config import VisualsConfig
+from reelforge.shorts.models import Script, ScriptScene
+from reelforge.shorts.visuals import build_sources, choose_visuals
+from reelforge.shorts.visuals.base import SceneNeed
+from reelforge.shorts.visuals.generate import GenerateSource
+from reelforge.shorts.visuals.library import LibrarySource
+from reelforge.shorts.visuals.rank import LexicalRanker, SemanticRanker, packaged_model_path
+from reelforge.types import Cost, VideoRequest, VideoResult
+
+semantic = pytest.mark.skipif(packaged_model_path() is None, reason="needs reelforge[semantic]")
+
+
+def still(path: Path, w: int = 90, h: int = 160) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (w, h), (40, 90, 120)).save(path)
+    return path
+
+
+def library(root: Path) -> Path:
+    """Synonyms of what is said, and distractors that share its words but not its meaning."""
+    for name in (
+        "surf_breaking_on_shore.jpg",  # "ocean waves"
+        "crowd_waves_at_concert.jpg",  # shares "waves"
+        "ocean_liner_engine_room.jpg",  # shares "ocean"
+        "honeybee_on_lavender.jpg",  # "bees"
+        "spelling_bee_contest.jpg",  # shares "bee"
+        "volcano_erupting_at_night.jpg",
+    ):
+        still(root / name)
+    return root
+
+
+def need(text: str, terms: list[str], index: int = 0, used: set[str] | None = None) -> SceneNeed:
+    scene = ScriptScene(text=text, search_terms=terms)
+    return SceneNeed(index=index, scene=scene, duration_s=3, aspect_ratio="9:16", used=used or set())
+
+
+@semantic
+async def test_semantic_ranking_finds_synonyms_where_lexical_takes_a_distractor(tmp_path: Path) -> None:
+    lib = library(tmp_path / "media")
+    waves = need("Waves roll onto the beach all day long.", ["ocean waves"])
+    lexical = await LibrarySource(lib, ranker=LexicalRanker()).find(waves, tmp_path)
+    assert lexical is not None and lexical.path.name != "surf_breaking_on_shore.jpg"  # a word in common wins
+    chosen = await LibrarySource(lib, ranker=SemanticRanker()).find(waves, tmp_path)
+    assert chosen is not None and chosen.path.name == "surf_breaking_on_shore.jpg"
+    assert chosen.ranker == "semantic" and chosen.score is not None and chosen.score > 0.4
+    assert chosen.runner_up is not None and chosen.runner_up_score is not None
+    assert chosen.runner_up_score <= chosen.score and chosen.runner_up != chosen.path.name
+    bees = need("The hive buzzes as workers gather nectar from flowers.", ["bees collecting pollen"])
+    picked = await LibrarySource(lib, ranker=SemanticRanker()).find(bees, tmp_path)
+    assert picked is not None and picked.path.name == "honeybee_on_lavender.jpg"
+
+
+@semantic
+async def test_below_the_floor_the_scene_moves_to_the_next_source_and_files_are_not_reused(tmp_path: Path) -> None:
+    lib = library(tmp_path / "media")
+    still(lib / "big_breakers_rolling_onto_the_beach.jpg")
+    asked: list[VideoRequest] = []
+    clip = tmp_path / "gen.mp4"
+    clip.write_bytes(b"clip")
+
+    async def generate(req: VideoRequest) -> VideoResult:
+        asked.append(req)
+        return VideoResult(
+            path=clip, backend="procedural", model=None, width=90, height=160, fps=24, duration_s=3, num_frames=72,
+            seed=1, cost=Cost(estimated_usd=0.0), request=req,
+        )  # fmt: skip
+
+    library_source = LibrarySource(lib, ranker=SemanticRanker(), min_score=0.35)
+    s = Script(
+        scenes=[
+            ScriptScene(text="Surf pounds the sand.", search_terms=["ocean waves"]),
+            ScriptScene(text="The sea keeps crashing in.", search_terms=["ocean waves"]),
+            ScriptScene(text="A tax form waits on the desk.", search_terms=["tax paperwork"]),
+        ]
+    )
+    warnings: list[str] = []
+    out = await choose_visuals(
+        s, [3, 3, 3], "9:16", [library_source, GenerateSource(generate)], tmp_path, warnings=warnings
+    )
+    assert out[0].path is not None and out[0].path.name == "surf_breaking_on_shore.jpg"
+    assert out[1].source == "library" and out[1].path != out[0].path  # not shown twice while another fits
+    assert out[2].source == "generate" and "scoring 0.35 or more" in (out[2].fallback_reason or "")
+    assert [r.prompt for r in asked] == ["tax paperwork"]
+
+
+async def test_undecodable_library_files_are_named_in_the_warnings(tmp_path: Path) -> None:
+    lib = tmp_path / "media"
+    still(lib / "cat_on_sofa.jpg")
+    (lib / "broken_kitten.jpg").write_bytes(b"not a jpeg at all")
+    (lib / "clips").mkdir()
+    (lib / "clips" / "truncated_cat.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
+    s = Script(scenes=[ScriptScene(text="A cat naps.", search_terms=["cat"])])
+    warnings: list[str] = []
+    sources, _ = build_sources(VisualsConfig(source="library", library=lib), None)
+    out = await choose_visuals(s, [3], "9:16", sources, tmp_path / "cache", warnings=warnings)
+    assert out[0].path is not None and out[0].path.name == "cat_on_sofa.jpg"
+    named = " ".join(warnings)
+    assert "broken_kitten.jpg" in named and "truncated_cat.mp4" in named and "cannot be decoded" in named
+
+
+async def test_lexical_ranking_scores_and_floor(tmp_path: Path) -> None:
+    lib = library(tmp_path / "media")
+    source = LibrarySource(lib, ranker=LexicalRanker())
+    chosen = await source.find(need("A volcano erupts.", ["volcano"]), tmp_path)
+    assert chosen is not None and chosen.path.name == "volcano_erupting_at_night.jpg" and chosen.ranker == "lexical"
+    assert chosen.score is not None and 0 < chosen.score <= 1
+    assert await source.find(need("Nothing of the kind.", ["zebra"]), tmp_path) is None
+    strict = LibrarySource(lib, ranker=LexicalRanker(), min_score=0.9)
+    assert await strict.find(need("A volcano erupts.", ["volcano", "lava"]), tmp_path) is None
