@@ -1,7 +1,7 @@
-"""Audio: narration, music looped/faded/ducked under it, two-pass loudness normalisation.
+"""Audio: narration, music looped/faded/ducked under it, two-pass loudness normalisation with a true-peak limiter.
 
-The first loudnorm pass runs on the audio graph alone (seconds, no video decoded); the video
-pass then applies the measured, linear gain inside the same filtergraph as the pictures.
+The first pass measures the audio graph alone (seconds, no video decoded); the video pass then applies the
+measured, linear gain and an oversampled true-peak limiter inside the same filtergraph as the pictures.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..media import ProbeResult, run_ffmpeg
@@ -28,6 +28,7 @@ class Loudness:
     input_lra: float
     input_thresh: float
     target_offset: float
+    limiter_loss_db: float = 0.0  # loudness the true-peak limiter takes off, measured and made up for
 
 
 def mix_chain(g: Graph, timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None) -> str:
@@ -71,18 +72,37 @@ def has_sound(timeline: Timeline) -> bool:
     return timeline.narration is not None or timeline.music is not None
 
 
+# Headroom kept below the requested true peak for the AAC encoder's overshoot (measured here: up to 0.4 dB).
+CODEC_HEADROOM_DB = 0.5
+OVERSAMPLE = 4  # the limiter runs at 4x the rate, so it sees inter-sample (true) peaks
+
+
+def _gain_db(measured: Loudness, target_lufs: float) -> float:
+    """The linear gain that brings the measured mix to the target loudness (capped at +30 dB for near-silence)."""
+    return max(-40.0, min(30.0, target_lufs - measured.input_i))
+
+
+def limiter(ceiling_db: float) -> str:
+    """A true-peak limiter: oversampled lookahead limiting at ``ceiling_db`` dBTP, back to the mix rate."""
+    lin = max(0.0625, 10 ** (ceiling_db / 20))
+    return f"aresample={SR * OVERSAMPLE},alimiter=limit={lin:.4f}:attack=1:release=60:level=0:latency=1,aresample={SR}"
+
+
 def normalize_chain(g: Graph, src: str, timeline: Timeline, measured: Loudness | None) -> str:
+    """Bring the mix to the output's loudness with one linear gain, then limit its true peak below the ceiling.
+
+    A linear gain (rather than loudnorm's second pass, which turns dynamic on short clips and whenever the
+    gain would push peaks over) keeps the measured loudness exact; the oversampled limiter then keeps the
+    true peak ``CODEC_HEADROOM_DB`` under the requested one, so the encoded file stays under it too.
+    """
     samples = round(timeline.duration_s * SR)
     out = timeline.output
+    tail = f"apad=whole_len={samples},atrim=end_sample={samples},asetpts=N/SR/TB"
     if measured is None or not math.isfinite(measured.input_i) or measured.input_i < -70:
         return g.add(src, f"atrim=end_sample={samples},asetpts=N/SR/TB")
-    ln = (
-        f"loudnorm=I={out.loudness_lufs:g}:TP={out.true_peak_db:g}:LRA=11:"
-        f"measured_I={measured.input_i:.2f}:measured_TP={measured.input_tp:.2f}:"
-        f"measured_LRA={measured.input_lra:.2f}:measured_thresh={measured.input_thresh:.2f}:"
-        f"offset={measured.target_offset:.2f}:linear=true:print_format=none"
-    )
-    return g.add(src, f"{ln},aresample={SR},apad=whole_len={samples},atrim=end_sample={samples},asetpts=N/SR/TB")
+    gain = _gain_db(measured, out.loudness_lufs) + measured.limiter_loss_db
+    chain = f"volume={gain:.2f}dB,{limiter(out.true_peak_db - CODEC_HEADROOM_DB)},{tail}"
+    return g.add(src, chain)
 
 
 def _parse(stderr: str) -> Loudness | None:
@@ -103,11 +123,43 @@ def _parse(stderr: str) -> Loudness | None:
 async def measure(
     timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None, cancel: CancelToken | None = None
 ) -> Loudness | None:
-    """First loudnorm pass over the audio mix alone; None when there is nothing to measure."""
+    """Measure the audio mix alone; None when there is nothing to measure.
+
+    Where the gain to the target would push the true peak over the ceiling, the gained, limited mix is measured
+    again (audio only, seconds) and the limiter's loudness loss is made up, so the output lands on the target.
+    """
     if narration is None and music is None:
         return None
+    loud = await _measure_pass(timeline, narration, music, None, cancel)
+    out = timeline.output
+    if loud is None or not math.isfinite(loud.input_i) or loud.input_i < -70:
+        return loud
+    ceiling = out.true_peak_db - CODEC_HEADROOM_DB
+    for _ in range(2):
+        gain = _gain_db(loud, out.loudness_lufs) + loud.limiter_loss_db
+        if loud.input_tp + gain <= ceiling:
+            break
+        again = await _measure_pass(timeline, narration, music, f"volume={gain:.2f}dB,{limiter(ceiling)}", cancel)
+        if again is None or not math.isfinite(again.input_i):
+            break
+        short = out.loudness_lufs - again.input_i
+        if abs(short) < 0.3:
+            break
+        loud = replace(loud, limiter_loss_db=min(12.0, loud.limiter_loss_db + short))
+    return loud
+
+
+async def _measure_pass(
+    timeline: Timeline,
+    narration: ProbeResult | None,
+    music: ProbeResult | None,
+    chain: str | None,
+    cancel: CancelToken | None,
+) -> Loudness | None:
     g = Graph()
     mix = mix_chain(g, timeline, narration, music)
+    if chain:
+        mix = g.add(mix, chain)
     out = timeline.output
     g.add(mix, f"loudnorm=I={out.loudness_lufs:g}:TP={out.true_peak_db:g}:LRA=11:print_format=json", "aout")
     args = [*g.input_args(), "-filter_complex", g.script(), "-map", "[aout]", "-f", "null", "-"]
@@ -130,10 +182,24 @@ async def measure_file(path: Path) -> tuple[float | None, float | None]:
     return val(i), val(tp)
 
 
+def loudness_warnings(timeline: Timeline, lufs: float | None, true_peak_db: float | None) -> list[str]:
+    """Warnings for a written file whose measured loudness or true peak misses the output's targets."""
+    out = timeline.output
+    warnings = []
+    if true_peak_db is not None and true_peak_db > out.true_peak_db + 0.05:
+        warnings.append(f"true peak {true_peak_db:.1f} dBTP is above the {out.true_peak_db:g} dBTP ceiling")
+    if lufs is not None and lufs > -70 and abs(lufs - out.loudness_lufs) > 1.0:
+        warnings.append(f"loudness {lufs:.1f} LUFS misses the {out.loudness_lufs:g} LUFS target by over 1 LU")
+    return warnings
+
+
 __all__ = [
+    "CODEC_HEADROOM_DB",
     "SR",
     "Loudness",
     "has_sound",
+    "limiter",
+    "loudness_warnings",
     "measure",
     "measure_file",
     "mix_chain",
