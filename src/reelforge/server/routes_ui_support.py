@@ -98,9 +98,10 @@ def _key(request: Request) -> bytes:
 
 
 def _short_files(path: Path) -> dict[str, Path]:
+    """A short's files sit next to it: ``short.mp4``, ``short.jpg``, ``short.srt``, ``short.vtt``."""
     found = {"video": path, "thumbnail": path.with_suffix(".jpg"), "srt": path.with_suffix(".srt")}
     found["vtt"] = path.with_suffix(".vtt")
-    return {name: p for name, p in found.items() if p.is_file()}
+    return _existing(found)
 
 
 def _short_metadata(path: Path) -> Metadata | None:
@@ -120,7 +121,11 @@ async def _asset_files(svc: Services, asset_id: str) -> dict[str, Path]:
     found = {"video": asset.path}
     if asset.thumbnail_path is not None:
         found["thumbnail"] = asset.thumbnail_path
-    return {name: p for name, p in found.items() if p.is_file()}
+    return await asyncio.to_thread(_existing, found)
+
+
+def _existing(files: dict[str, Path]) -> dict[str, Path]:
+    return {name: p for name, p in files.items() if p.is_file()}
 
 
 async def _job_files(svc: Services, job_id: str) -> tuple[dict[str, Path], Metadata | None]:

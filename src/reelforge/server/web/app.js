@@ -93,7 +93,8 @@ async function route() {
   } catch (error) {
     if (signal.aborted) return;
     if (error instanceof ApiError && error.status === 401) return signInPage();
-    main.replaceChildren(h("h1", {}, "Something went wrong"), h("p", { class: "form-error", role: "alert" }, error.message));
+    const problem = h("p", { class: "form-error", role: "alert" }, error.message);
+    main.replaceChildren(h("h1", {}, "Something went wrong"), problem);
   } finally {
     main.removeAttribute("aria-busy");
   }

@@ -40,18 +40,21 @@ async function followBatch(id, box, signal) {
     const batch = await api(`/v1/batches/${id}`, { signal });
     const done = ["succeeded", "failed", "cancelled"].reduce((n, k) => n + (batch.counts[k] || 0), 0);
     bar.set(batch.accepted ? done / batch.accepted : 1);
-    counts.textContent = Object.entries(batch.counts).map(([k, v]) => `${k}: ${v}`).join(" · ") + (batch.finished ? " · finished" : "");
+    const parts = Object.entries(batch.counts).map(([k, v]) => `${k}: ${v}`);
+    counts.textContent = [...parts, batch.finished ? "finished" : "running"].join(" · ");
     if (batch.finished) return;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
 export async function batchesPage(root, navigate, params, signal) {
-  const file = field("JSON Lines file", h("input", { type: "file", name: "batch", accept: ".jsonl,.ndjson,.json,.txt" }),
-    'One job a line: {"prompt": "..."} or {"kind": "short", "request": {"topic": "..."}}');
+  const input = h("input", { type: "file", name: "batch", accept: ".jsonl,.ndjson,.json,.txt" });
+  const hint = 'One job a line: {"prompt": "..."} or {"kind": "short", "request": {"topic": "..."}}';
+  const file = field("JSON Lines file", input, hint);
   const result = h("div", { "aria-live": "polite" });
   const progress = h("div", {});
-  const form = h("form", { class: "card", "aria-labelledby": "batch-title" }, h("h2", { id: "batch-title" }, "Submit a batch"),
+  const form = h("form", { class: "card", "aria-labelledby": "batch-title" },
+    h("h2", { id: "batch-title" }, "Submit a batch"),
     file.wrap, h("div", { class: "actions" }, h("button", { type: "submit" }, "Submit batch")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -63,7 +66,10 @@ export async function batchesPage(root, navigate, params, signal) {
     if (!items.length) return result.replaceChildren(errorTable(errors));
     try {
       const batch = await api("/v1/batches", { method: "POST", body: { items } });
-      for (const e of batch.errors) errors.push({ line: lines[e.index], problem: Object.entries(e.fields).map(([k, v]) => `${k}: ${v}`).join("; ") });
+      for (const e of batch.errors) {
+        const problem = Object.entries(e.fields).map(([k, v]) => `${k}: ${v}`).join("; ");
+        errors.push({ line: lines[e.index], problem });
+      }
       errors.sort((a, b) => a.line - b.line);
       result.replaceChildren(h("p", {}, `Accepted ${batch.accepted} of ${total} lines.`), errorTable(errors));
       followBatch(batch.id, progress, signal).catch(() => {});
@@ -75,5 +81,6 @@ export async function batchesPage(root, navigate, params, signal) {
       result.replaceChildren(h("p", { class: "form-error" }, error.message), errorTable(errors));
     }
   });
-  root.replaceChildren(h("h1", {}, "Batches"), form, h("section", { class: "card", "aria-label": "Batch result" }, result, progress));
+  const outcome = h("section", { class: "card", "aria-label": "Batch result" }, result, progress);
+  root.replaceChildren(h("h1", {}, "Batches"), form, outcome);
 }

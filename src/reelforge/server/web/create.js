@@ -50,7 +50,8 @@ function videoBody(fields, ids) {
 }
 
 function describeEstimate(e) {
-  const parts = [`${usd(e.estimated_usd)}${e.price_rule ? ` (${e.price_rule})` : ""}`, `${e.backend}/${e.model || "-"}`, e.operation];
+  const price = `${usd(e.estimated_usd)}${e.price_rule ? ` (${e.price_rule})` : ""}`;
+  const parts = [price, `${e.backend}/${e.model || "-"}`, e.operation];
   if (e.width) parts.push(`${e.width}×${e.height}`);
   if (e.fps) parts.push(`${e.fps} fps`);
   if (e.num_frames) parts.push(`${e.num_frames} frames`);
@@ -100,7 +101,8 @@ export async function videoForm(navigate) {
     clearErrors(fields, summary);
     try {
       const e = await api("/v1/estimate", { method: "POST", body: videoBody(fields, ids) });
-      estimate.replaceChildren(h("p", {}, describeEstimate(e)), ...e.warnings.map((w) => h("p", { class: "warn" }, `⚠ ${w}`)));
+      const warnings = e.warnings.map((w) => h("p", { class: "warn" }, `⚠ Snapped: ${w}`));
+      estimate.replaceChildren(h("p", {}, describeEstimate(e)), ...warnings);
       return true;
     } catch (error) {
       estimate.replaceChildren();
@@ -146,6 +148,12 @@ const SHORT_SELECTS = {
   upload: ["Upload to", [["", "nowhere"], ["youtube", "YouTube"]]],
 };
 
+const SCRIPT_TYPES = ".txt,.md,.json,.yaml,.yml";
+
+function number(name, min, step) {
+  return h("input", { name, type: "number", min, step });
+}
+
 function shortBody(fields, script) {
   const body = {};
   for (const [name, f] of Object.entries(fields)) {
@@ -162,15 +170,17 @@ export function shortForm(navigate) {
   const fields = {
     topic: field("Topic", h("input", { name: "topic", type: "text" })),
     script_text: field("Script text", h("textarea", { name: "script_text", rows: "3" }), "Instead of a topic"),
-    script_file: field("Script file", h("input", { type: "file", name: "script_file", accept: ".txt,.md,.json,.yaml,.yml" })),
+    script_file: field("Script file", h("input", { type: "file", name: "script_file", accept: SCRIPT_TYPES })),
     language: field("Language", h("input", { name: "language", value: "en" })),
     voice: field("Voice", h("input", { name: "voice" })),
     music: field("Music mood", h("input", { name: "music", placeholder: "a mood, or none" })),
     caption_style: field("Caption style", h("input", { name: "caption_style" })),
-    target_duration_s: field("Target duration (s)", h("input", { name: "target_duration_s", type: "number", min: "1" })),
-    resolution: field("Resolution (px, short side)", h("input", { name: "resolution", type: "number", min: "144", step: "1" })),
+    target_duration_s: field("Target duration (s)", number("target_duration_s", "1", "any")),
+    resolution: field("Resolution (px, short side)", number("resolution", "144", "1")),
   };
-  for (const [name, [label, options]] of Object.entries(SHORT_SELECTS)) fields[name] = field(label, select(name, options, ""));
+  for (const [name, [label, options]] of Object.entries(SHORT_SELECTS)) {
+    fields[name] = field(label, select(name, options, ""));
+  }
   fields.script_file.control.addEventListener("change", async () => {
     const file = fields.script_file.control.files[0];
     script.text = file ? await file.text() : "";

@@ -6,20 +6,25 @@ import { copyText, h, progressBar, statusBadge, usd, when } from "./dom.js";
 import { failure, jobActions } from "./jobs.js";
 
 function attemptsTable(job) {
-  if (!job.attempts.length) return h("p", { class: "hint" }, "No provider attempts yet.");
+  const open = ["queued", "running"].includes(job.status);
+  const none = open ? "No provider attempts yet." : "No provider attempts.";
+  if (!job.attempts.length) return h("p", { class: "hint" }, none);
   const head = ["Backend", "Model", "Provider job id", "Billable", "Outcome", "Cost"];
   return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Attempts" },
     h("table", {},
       h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, job.attempts.map((a) => h("tr", {},
         h("td", {}, a.backend), h("td", {}, a.model || ""), h("td", { class: "mono" }, a.provider_job_id || ""),
-        h("td", {}, a.billable ? "yes" : "no"), h("td", {}, a.outcome || "in flight"), h("td", {}, usd(a.cost_usd)))))));
+        h("td", {}, a.billable ? "yes" : "no"), h("td", {}, a.outcome || "in flight"),
+        h("td", {}, usd(a.cost_usd)))))));
 }
 
 function copyRow(label, text) {
-  const button = h("button", { type: "button", class: "secondary small", "aria-label": `Copy ${label.toLowerCase()}` }, "Copy");
+  const name = `Copy ${label.toLowerCase()}`;
+  const button = h("button", { type: "button", class: "secondary small", "aria-label": name }, "Copy");
   button.addEventListener("click", () => copyText(text, button));
-  return h("div", { class: "meta-row" }, h("dt", {}, label), h("dd", {}, h("span", { class: "meta-text" }, text), " ", button));
+  const value = h("dd", {}, h("span", { class: "meta-text" }, text), " ", button);
+  return h("div", { class: "meta-row" }, h("dt", {}, label), value);
 }
 
 function metadataList(meta) {
@@ -29,20 +34,26 @@ function metadataList(meta) {
   if (meta.description) rows.push(copyRow("Description", meta.description));
   if (meta.tags.length) rows.push(copyRow("Tags", meta.tags.join(", ")));
   if (meta.chapters.length) {
-    const text = meta.chapters.map(([t, name]) => `${new Date(t * 1000).toISOString().slice(14, 19)} ${name}`).join("\n");
+    const stamp = (t) => new Date(t * 1000).toISOString().slice(t >= 3600 ? 11 : 14, 19);
+    const text = meta.chapters.map(([t, name]) => `${stamp(t)} ${name}`).join("\n");
     rows.push(copyRow("Chapters", text));
   }
   return rows.length ? h("dl", { class: "metadata" }, rows) : null;
 }
 
 export function resultsSection(out) {
-  const section = h("section", { class: "card", "aria-labelledby": "results-title" }, h("h2", { id: "results-title" }, "Results"));
+  const heading = h("h2", { id: "results-title" }, "Results");
+  const section = h("section", { class: "card", "aria-labelledby": "results-title" }, heading);
   if (!out.video) return section.append(h("p", {}, "This job wrote no file.")), section;
-  const video = h("video", { controls: true, preload: "auto", src: out.video, poster: out.thumbnail || undefined, "aria-label": "Result video", playsinline: true });
-  if (out.vtt) video.append(h("track", { kind: "captions", src: out.vtt, srclang: "en", label: "Captions", default: true }));
-  const links = [h("a", { href: out.video, download: out.download_name || "video.mp4", class: "button" }, "Download video")];
-  if (out.srt) links.push(h("a", { href: out.srt, download: `${out.job_id}.srt`, class: "button secondary" }, "Captions (SRT)"));
-  if (out.vtt) links.push(h("a", { href: out.vtt, download: `${out.job_id}.vtt`, class: "button secondary" }, "Captions (VTT)"));
+  const video = h("video", {
+    controls: true, preload: "auto", src: out.video, poster: out.thumbnail, playsinline: true,
+    "aria-label": "Result video",
+  });
+  if (out.vtt) video.append(h("track", { kind: "captions", src: out.vtt, srclang: "en", label: "Captions" }));
+  const link = (href, download, label, cls) => h("a", { href, download, class: cls }, label);
+  const links = [link(out.video, out.download_name || "video.mp4", "Download video", "button")];
+  if (out.srt) links.push(link(out.srt, `${out.job_id}.srt`, "Captions (SRT)", "button secondary"));
+  if (out.vtt) links.push(link(out.vtt, `${out.job_id}.vtt`, "Captions (VTT)", "button secondary"));
   section.append(video, h("div", { class: "actions" }, links));
   if (out.thumbnail) {
     section.append(h("figure", { class: "thumb" }, h("img", { src: out.thumbnail, alt: "Thumbnail of the result" }),
@@ -55,7 +66,8 @@ export function resultsSection(out) {
 
 function eventItem(e) {
   const pct = `${Math.round(e.progress * 100)} %`;
-  return h("li", {}, h("time", { datetime: e.at }, when(e.at)), ` ${e.status} · ${e.stage || "-"} · ${pct}`, e.message ? ` · ${e.message}` : "");
+  const text = [e.status, e.stage || "-", pct, e.message].filter(Boolean).join(" · ");
+  return h("li", {}, h("time", { datetime: e.at }, when(e.at)), ` ${text}`);
 }
 
 export async function jobPage(root, navigate, id, signal) {

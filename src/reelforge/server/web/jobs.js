@@ -1,7 +1,7 @@
 // Jobs: the live list (filters, progress over SSE, cancel, resume, failure reason and stage).
 
 import { api, followJob } from "./api.js";
-import { h, progressBar, select, statusBadge, when } from "./dom.js";
+import { h, progressBar, select, statusBadge, usd, when } from "./dom.js";
 
 const OPEN = new Set(["queued", "running"]);
 const MAX_STREAMS = 3; // a browser opens few connections per host: the rest refresh with the list
@@ -56,7 +56,7 @@ function jobRow(job, rerender) {
     what ? h("p", { class: "what" }, what.slice(0, 140)) : null,
     h("div", { class: "job-progress" }, bar, h("p", {}, stage, " ", message)),
     failure(job),
-    h("p", { class: "hint" }, `Cost ${job.cost_usd ? `$${job.cost_usd.toFixed(2)}` : "$0.00"}`, job.batch_id ? ` · batch ${job.batch_id}` : ""),
+    h("p", { class: "hint" }, `Cost ${usd(job.cost_usd)}`, job.batch_id ? ` · batch ${job.batch_id}` : ""),
     jobActions(job, rerender, note),
     note,
   );
@@ -70,7 +70,8 @@ function jobRow(job, rerender) {
 }
 
 function filtersForm(params, apply) {
-  const status = select("status", [["", "any"], "queued", "running", "succeeded", "failed", "cancelled"], params.get("status") || "");
+  const statuses = [["", "any"], "queued", "running", "succeeded", "failed", "cancelled"];
+  const status = select("status", statuses, params.get("status") || "");
   const kind = select("kind", [["", "any"], "video", "short"], params.get("kind") || "");
   const batch = h("input", { name: "batch", value: params.get("batch") || "", placeholder: "batch id" });
   const ids = { status: "filter-status", kind: "filter-kind", batch: "filter-batch" };
@@ -78,13 +79,16 @@ function filtersForm(params, apply) {
   const form = h("form", { class: "filters", role: "search", "aria-label": "Filter jobs" });
   for (const [name, control] of Object.entries(controls)) {
     control.id = ids[name];
-    form.append(h("div", { class: "field" }, h("label", { for: ids[name] }, name[0].toUpperCase() + name.slice(1)), control));
+    const label = h("label", { for: ids[name] }, name[0].toUpperCase() + name.slice(1));
+    form.append(h("div", { class: "field" }, label, control));
   }
   form.append(h("button", { type: "submit", class: "secondary" }, "Filter"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const query = new URLSearchParams();
-    for (const [name, control] of Object.entries(controls)) if (control.value.trim()) query.set(name, control.value.trim());
+    for (const [name, control] of Object.entries(controls)) {
+      if (control.value.trim()) query.set(name, control.value.trim());
+    }
     apply(query);
   });
   for (const control of [status, kind]) control.addEventListener("change", () => form.requestSubmit());

@@ -7,6 +7,10 @@ import { bytes, h, select, usd, when } from "./dom.js";
 const SVG = "http://www.w3.org/2000/svg";
 const PATTERNS = ["#1f5fbf", "#b5461a", "#2b7a3d", "#7a3fa0", "#8a6d00", "#00707a"];
 
+function colour(index) {
+  return PATTERNS[index % PATTERNS.length];
+}
+
 function svg(tag, attrs, ...children) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -33,12 +37,17 @@ function assetCard(asset, links, reload, note) {
       note.textContent = error.message;
     }
   });
+  const size = `${asset.width}×${asset.height}`;
+  const facts = [size, `${asset.duration_s.toFixed(1)} s`, bytes(asset.size_bytes), usd(asset.cost_usd)];
+  const download = links.video
+    ? h("a", { class: "button secondary", href: links.video, download: `${asset.id}.mp4` }, "Download")
+    : "";
   return h("li", { class: "asset card" }, thumb,
     h("p", { id: `asset-${asset.id}`, class: "mono" }, asset.id),
     h("p", {}, `${asset.kind} · ${asset.backend}${asset.model ? `/${asset.model}` : ""}`),
-    h("p", { class: "hint" }, `${asset.width}×${asset.height} · ${asset.duration_s.toFixed(1)} s · ${bytes(asset.size_bytes)} · ${usd(asset.cost_usd)}`),
+    h("p", { class: "hint" }, facts.join(" · ")),
     h("p", { class: "hint" }, when(asset.created_at)),
-    h("div", { class: "actions" }, links.video ? h("a", { class: "button secondary", href: links.video, download: `${asset.id}.mp4` }, "Download") : "", del));
+    h("div", { class: "actions" }, download, del));
 }
 
 async function assetsSection(signal) {
@@ -58,7 +67,8 @@ async function assetsSection(signal) {
   kind.addEventListener("change", () => load().catch((e) => (note.textContent = e.message)));
   await load();
   return h("section", { class: "card", "aria-labelledby": "assets-title" }, h("h2", { id: "assets-title" }, "Assets"),
-    h("div", { class: "filters" }, h("div", { class: "field" }, h("label", { for: "asset-kind" }, "Kind"), kind)), note, list);
+    h("div", { class: "filters" }, h("div", { class: "field" }, h("label", { for: "asset-kind" }, "Kind"), kind)),
+    note, list);
 }
 
 function chart(spend) {
@@ -74,16 +84,17 @@ function chart(spend) {
       if (!value) return;
       const tall = ((height - 2 * pad) * value) / top;
       y -= tall;
-      bars.push(svg("rect", { x: pad + i * step + 1, y, width: Math.max(step - 2, 1), height: tall, fill: PATTERNS[j % PATTERNS.length] },
-        svg("title", {}, `${day} ${b}: ${usd(value)}`)));
+      const box = { x: pad + i * step + 1, y, width: Math.max(step - 2, 1), height: tall, fill: colour(j) };
+      bars.push(svg("rect", box, svg("title", {}, `${day} ${b}: ${usd(value)}`)));
     });
   });
   const axis = [svg("line", { x1: pad, y1: height - pad, x2: width, y2: height - pad, stroke: "currentColor" }),
     svg("text", { x: 2, y: pad, "font-size": "11", fill: "currentColor" }, usd(top)),
     svg("text", { x: pad, y: height - 8, "font-size": "11", fill: "currentColor" }, spend.days[0]),
     svg("text", { x: width - 70, y: height - 8, "font-size": "11", fill: "currentColor" }, spend.days.at(-1))];
-  return svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-labelledby": "chart-title" },
-    svg("title", { id: "chart-title" }, `Spend per day and backend since ${spend.since}: ${usd(spend.total_usd)} in all`), ...axis, ...bars);
+  const title = `Spend per day and backend since ${spend.since}: ${usd(spend.total_usd)} in all`;
+  const box = { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-labelledby": "chart-title" };
+  return svg("svg", box, svg("title", { id: "chart-title" }, title), ...axis, ...bars);
 }
 
 function spendTable(spend) {
@@ -94,20 +105,22 @@ function spendTable(spend) {
   return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Spend per day and backend" },
     h("table", {}, h("thead", {}, h("tr", {}, ["Day", "Backend", "Cost"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, rows.map(([d, b, c], i) => h("tr", {}, h("td", {}, d),
-        h("td", {}, h("span", { class: "swatch", style: `background:${PATTERNS[spend.backends.indexOf(b) % PATTERNS.length]}` }), ` ${b}`),
+        h("td", {}, h("span", { class: "swatch", style: `background:${colour(spend.backends.indexOf(b))}` }), ` ${b}`),
         h("td", {}, usd(c)))))));
 }
 
 function headroom(label, room) {
   if (room.limit_usd === null) return h("li", {}, `${label}: no limit (spent ${usd(room.spent_usd)})`);
   return h("li", {}, `${label}: ${usd(room.left_usd)} left of ${usd(room.limit_usd)} (spent ${usd(room.spent_usd)}) `,
-    h("meter", { min: "0", max: String(room.limit_usd), value: String(room.spent_usd), "aria-label": `${label} spent` }));
+    h("meter", {
+      min: "0", max: String(room.limit_usd), value: String(room.spent_usd), "aria-label": `${label}: spent`,
+    }));
 }
 
 async function spendSection(signal) {
   const spend = await api("/v1/ui/spend?days=30", { signal });
   const legend = h("ul", { class: "legend", "aria-label": "Backends" }, spend.backends.map((b, j) =>
-    h("li", {}, h("span", { class: "swatch", style: `background:${PATTERNS[j % PATTERNS.length]}` }), ` ${b}`)));
+    h("li", {}, h("span", { class: "swatch", style: `background:${colour(j)}` }), ` ${b}`)));
   return h("section", { class: "card", "aria-labelledby": "spend-title" }, h("h2", { id: "spend-title" }, "Spend"),
     h("p", {}, `Last 30 days: ${usd(spend.total_usd)}`), chart(spend), legend,
     h("h3", {}, "Budgets"),
