@@ -124,9 +124,10 @@ def _scene_from_dict(item: Any, index: int) -> ScriptScene:
     if isinstance(terms, str):
         terms = [t.strip() for t in terms.split(",") if t.strip()]
     duration = item.get("duration") or item.get("duration_s")
+    hint = item.get("visual_hint") or item.get("visual")
     return ScriptScene(
         text=text,
-        visual_hint=item.get("visual") or item.get("visual_hint"),
+        visual_hint=hint if isinstance(hint, str) else None,  # a storyboard's ``visual`` is the chosen file
         duration_s=float(duration) if duration else None,
         search_terms=[str(t) for t in terms][:3],
         visual_prompt=item.get("prompt") or item.get("visual_prompt"),

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import Cancelled, ReelforgeError
 from . import metadata as meta
+from . import storyboard
 from .checkpoints import file_digest, fingerprint
 from .compose import build_timeline, scene_durations
 from .models import Metadata, Narration, SceneVisual, Script
@@ -25,6 +26,7 @@ from .plan import plan_from_text, plan_with_llm, write_script
 from .report import sidecar_sections
 from .script import estimate_seconds, load_script, parse_script
 from .state import RunState, StageContext
+from .tts_cache import CachedTTS
 from .visuals import RankedVisual, build_sources, choose_visuals
 
 StageFn = Callable[[RunState, StageContext], Awaitable[None]]
@@ -112,9 +114,10 @@ async def narration_stage(state: RunState, ctx: StageContext) -> None:
             narration = await ctx.cancellable(use_voiceover(state.need_script(), voiceover, wav, request.language))
         else:
             assert ctx.tts is not None, "a TTS engine is made when there is no voiceover"
+            settings = fingerprint(cfg.tts.model_dump(exclude={"api_key"}), request.language)
             narration = await narrate(
                 state.need_script(),
-                ctx.tts,
+                CachedTTS(ctx.tts, ctx.data_dir / "shorts" / "tts", settings),  # only new sentences are spoken
                 wav,
                 sentence_pause_s=cfg.tts.sentence_pause_s,
                 scene_pause_s=cfg.tts.scene_pause_s,
@@ -143,7 +146,8 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
     visuals = await ctx.restore(state, state.key, _visuals_if_kept)
     if visuals is None:
         earlier = [RankedVisual.model_validate(v) for v in await ctx.partial(state.key) or []]
-        chosen = {v.scene: v for v in earlier if v.path is None or Path(v.path).is_file()}
+        chosen = await asyncio.to_thread(storyboard.storyboard_visuals, state.request.script)  # kept from a storyboard
+        chosen |= {v.scene: v for v in earlier if v.path is None or Path(v.path).is_file()}
         sources, notes = build_sources(cfg.visuals, ctx.generate, ctx.cancel)
 
         async def keep(v: SceneVisual, total: int) -> None:  # saved before the next scene is paid for
@@ -203,7 +207,10 @@ async def render_stage(state: RunState, ctx: StageContext) -> None:
         output,
         cancel=ctx.cancel,
         on_progress=ctx.progress,
-        sidecar_extra=lambda rendered: sidecar_sections(state, rendered, ctx.work_dir),
+        sidecar_extra=lambda rendered: {
+            **sidecar_sections(state, rendered, ctx.work_dir),
+            "storyboard": storyboard.from_state(state).model_dump(mode="json", exclude_none=True),
+        },
     )
 
 

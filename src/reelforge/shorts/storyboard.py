@@ -1,0 +1,212 @@
+"""The editable storyboard: a short's scene plan as a YAML file, made before anything is rendered.
+
+``plan_short`` runs the stages up to the visuals (script, plan, narration, visuals) and returns a
+``Storyboard``: per scene the ``text``, its search terms, the visual prompt, the chosen visual with its score
+and runner-up, the caption style and the transition. ``write_storyboard`` writes it as YAML; the same file is
+a script (``ShortRequest(script=plan.yaml)``, ``reelforge short --plan plan.yaml``, a job's request): it
+renders as planned. Editing it redoes only what changed:
+
+- a scene's ``text``: only that scene's sentences are synthesized again (every sentence's audio is kept in
+  ``{data_dir}/shorts/tts``, keyed by the engine, voice and sentence);
+- a scene's ``visual``: removed (``visual: null``) or changed search terms with the visual removed, only that
+  scene is chosen again; a ``path:`` of your own is used as given. Every other scene keeps its visual, so
+  nothing already generated or downloaded is paid for again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InvalidRequest
+from ..media import atomic_write_text
+from ..types import CancelToken, ProgressCallback
+from .config import ShortsConfig
+from .models import SceneVisual
+from .request import ShortRequest
+from .state import RunState
+from .visuals.base import IMAGE_EXTS, RankedVisual
+
+KIND = "reelforge.storyboard"
+#: the request's settings a storyboard keeps, so ``--plan plan.yaml`` renders with the same voice and look
+KEPT = ("language", "aspect_ratio", "voice", "tts", "speed", "visuals", "music", "captions", "caption_style")
+PLAN_STAGES = ("script", "plan", "narration", "visuals")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BoardVisual(_Model):
+    """The chosen visual. Only ``path`` is needed in a hand-written one."""
+
+    source: str = "storyboard"
+    kind: Literal["clip", "image", "color"] | None = None
+    path: Path | None = None
+    color: str | None = None
+    gradient_to: str | None = None
+    title: str | None = None
+    detail: str = ""
+    score: float | None = None
+    ranker: str | None = None
+    runner_up: str | None = None
+    runner_up_score: float | None = None
+    cost_usd: float = 0.0
+
+
+class BoardScene(_Model):
+    text: str
+    search_terms: list[str] = Field(default_factory=list)
+    visual_prompt: str | None = None
+    visual_hint: str | None = None
+    duration_s: float | None = None
+    visual: BoardVisual | None = None
+    caption_style: str | None = None
+    transition: str | None = None
+
+
+class Storyboard(_Model):
+    kind: Literal["reelforge.storyboard"] = KIND
+    title: str | None = None
+    language: str = "en"
+    request: dict[str, Any] = Field(default_factory=dict)  # the settings it was planned with (see KEPT)
+    scenes: list[BoardScene] = Field(min_length=1)
+
+
+def from_state(state: RunState) -> Storyboard:
+    """The plan of a run that has chosen its visuals."""
+    script, cfg = state.need_script(), state.config
+    visuals = {v.scene: v for v in state.visuals}
+    scenes = []
+    for i, scene in enumerate(script.scenes):
+        visual = visuals.get(i)
+        scenes.append(
+            BoardScene(
+                text=scene.text,
+                search_terms=scene.search_terms,
+                visual_prompt=scene.visual_prompt,
+                visual_hint=scene.visual_hint,
+                duration_s=scene.duration_s,
+                visual=BoardVisual(**visual.model_dump(exclude={"scene", "fallback_reason"})) if visual else None,
+                caption_style=cfg.captions.style,
+                transition=cfg.visuals.transition if i else None,
+            )
+        )
+    kept = state.request.model_dump(include=set(KEPT), exclude_none=True, mode="json")
+    return Storyboard(title=script.title, language=script.language, request=kept, scenes=scenes)
+
+
+def write_storyboard(board: Storyboard, path: Path) -> Path:
+    data = board.model_dump(mode="json", exclude_none=True)
+    for scene in data["scenes"]:
+        scene.setdefault("visual", None)  # written out, so it is plain how to ask for another visual
+    atomic_write_text(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return path
+
+
+def read_storyboard(path: Path | None) -> Storyboard | None:
+    """The storyboard in ``path``, or None when the file is something else (a plain script)."""
+    if path is None or Path(path).suffix.lower() not in (".yaml", ".yml", ".json"):
+        return None
+    try:
+        data = yaml.safe_load(Path(path).expanduser().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        return None
+    try:
+        return Storyboard.model_validate(data)
+    except ValidationError as exc:
+        problems = {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()}
+        raise InvalidRequest({f"plan.{k}": v for k, v in problems.items()}) from None
+
+
+def _kind_of(visual: BoardVisual) -> str:
+    if visual.kind is not None:
+        return visual.kind
+    if visual.path is None:
+        return "color"
+    return "image" if visual.path.suffix.lower() in IMAGE_EXTS else "clip"
+
+
+def kept_visuals(board: Storyboard | None, base: Path | None = None) -> dict[int, SceneVisual]:
+    """The visuals the storyboard fixes, by scene: those with a file that exists (relative paths from the
+    storyboard's folder), or a colour scene. Scenes without one are chosen again."""
+    if board is None:
+        return {}
+    kept: dict[int, SceneVisual] = {}
+    for i, scene in enumerate(board.scenes):
+        v = scene.visual
+        if v is None or (v.path is None and v.color is None):
+            continue
+        path = v.path
+        if path is not None:
+            path = Path(path).expanduser()
+            if not path.is_absolute() and base is not None:
+                path = base / path
+            if not path.is_file():
+                continue
+        fields = v.model_dump(exclude={"kind", "path"})
+        kept[i] = RankedVisual(scene=i, kind=_kind_of(v), path=path, **fields)  # type: ignore[arg-type]
+    return kept
+
+
+def storyboard_visuals(script_path: Path | None) -> dict[int, SceneVisual]:
+    """What ``kept_visuals`` keeps when the request's script is a storyboard, else nothing (blocking)."""
+    board = read_storyboard(script_path)
+    return kept_visuals(board, Path(script_path).expanduser().parent if script_path else None)
+
+
+def request_from_storyboard(path: Path, **overrides: Any) -> ShortRequest:
+    """A request that renders the storyboard in ``path`` with the settings it was planned with; ``overrides``
+    (not None) win."""
+    board = read_storyboard(Path(path))
+    if board is None:
+        raise InvalidRequest({"plan": f"{path} is not a storyboard (written by `reelforge short --plan-only`)"})
+    fields = {**board.request, **{k: v for k, v in overrides.items() if v is not None}}
+    return ShortRequest(**{**fields, "script": Path(path), "topic": None, "script_text": None})
+
+
+async def aplan_short(
+    request: ShortRequest,
+    config: ShortsConfig,
+    *,
+    data_dir: Path,
+    work_dir: Path | None = None,
+    generate: Any = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Storyboard:
+    """Run the stages up to the visuals (checkpointed like a full run) and return the storyboard."""
+    from .pipeline import _run_stage, _start
+    from .stages import STAGES
+
+    cancel = cancel or CancelToken()
+    services = (generate, None, on_progress, cancel)
+    state, ctx = await asyncio.to_thread(_start, request, config, Path(data_dir), work_dir, services)
+    try:
+        for stage in STAGES:
+            if stage.name in PLAN_STAGES:
+                await _run_stage(stage, state, ctx)
+    finally:
+        await ctx.aclose()
+    return from_state(state)
+
+
+__all__ = [
+    "KIND",
+    "BoardScene",
+    "BoardVisual",
+    "Storyboard",
+    "aplan_short",
+    "from_state",
+    "kept_visuals",
+    "read_storyboard",
+    "request_from_storyboard",
+    "storyboard_visuals",
+    "write_storyboard",
+]
