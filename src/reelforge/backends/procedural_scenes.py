@@ -73,6 +73,18 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def clip_word(word: str, limit: int) -> str:
+    """``word`` cut to about ``limit`` characters, never inside a cluster (a mark or a virama's conjunct)."""
+    n = min(limit, len(word))
+    while n < len(word) and (
+        unicodedata.category(word[n])[0] == "M"
+        or unicodedata.combining(word[n - 1]) == 9  # after a virama the next consonant joins the cluster
+        or word[n] in "\u200c\u200d"
+    ):
+        n += 1
+    return word[:n]
+
+
 def key_words(prompt: str, limit: int = 4) -> list[str]:
     """Up to ``limit`` key words: stop words and repeats removed, the longest kept, in prompt order."""
     seen: set[str] = set()
@@ -82,7 +94,7 @@ def key_words(prompt: str, limit: int = 4) -> list[str]:
         if low in STOP_WORDS or low in seen or (len(tok) < 2 and tok.isascii()) or tok.isdigit():
             continue
         seen.add(low)
-        words.append(tok[:18])
+        words.append(clip_word(tok, 18))
     keep = sorted(range(len(words)), key=lambda i: (-len(words[i]), i))[:limit]
     return [words[i] for i in sorted(keep)]
 
@@ -198,6 +210,7 @@ __all__ = [
     "Scene",
     "Shape",
     "choose_scene",
+    "clip_word",
     "ken_burns",
     "key_words",
     "luminance",
