@@ -58,7 +58,7 @@ def test_from_config_expands_data_dir_placeholder(tmp_path: Path) -> None:
 
 def test_migrations_run_once_and_record_their_revision(library: Library) -> None:
     with library.engine.connect() as conn:
-        assert conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all() == ["0002"]
+        assert conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all() == ["0003"]
     names = set(sa.inspect(library.engine).get_table_names())
     assert {"assets", "usage_attempts", VERSION_TABLE} <= names
     again = Library(library.data_dir, library.database_url)  # reopening is a no-op migration

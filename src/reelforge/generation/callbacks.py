@@ -21,22 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as Database
 
 from ..backends.base import ProviderJob
-from ..library.tables import UTCDateTime
+from ..library.tables import provider_callbacks
 
 ROUTE = "/v1/provider-callbacks"
 STALE_AFTER = timedelta(days=2)  # longer than any generation runs
 TOKEN_BYTES = 24  # 32 URL-safe characters
-
-_metadata = sa.MetaData()
-provider_callbacks = sa.Table(  # created by the library's migration 0003
-    "provider_callbacks",
-    _metadata,
-    sa.Column("token", sa.String(64), primary_key=True),
-    sa.Column("backend", sa.String(64), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("hits", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("last_at", UTCDateTime(), nullable=True),
-)
 
 
 def _now() -> datetime:

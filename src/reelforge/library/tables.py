@@ -81,10 +81,21 @@ attempts = sa.Table(
     sa.Column("request", sa.JSON, nullable=False),
 )
 
+provider_callbacks = sa.Table(  # completion callbacks of attempts in flight (generation/callbacks.py), 0003
+    "provider_callbacks",
+    metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("backend", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("hits", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_at", UTCDateTime(), nullable=True),
+)
+
 
 __all__ = [
     "UTCDateTime",
     "assets",
     "attempts",
     "metadata",
+    "provider_callbacks",
 ]
