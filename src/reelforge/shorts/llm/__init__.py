@@ -31,13 +31,20 @@ def create_llm(config: LLMConfig) -> LLM | None:
 
 
 async def ask_json(llm: LLM, messages: list[Message], shape: type[T], *, stage: str, check: object = None) -> T:
-    """Ask for JSON, validate it against ``shape``; on a bad reply ask once to repair it, then fail."""
+    """Ask for JSON, validate it against ``shape``; on a bad reply ask once to repair it, then fail.
+
+    Providers with structured output get ``shape``'s JSON schema (``response_format``/``format``), so most
+    servers reply in shape the first time; the repair request stays as the fallback for those that do not.
+    """
     from .prompts import REPAIR
 
     history = list(messages)
     error = ""
     for attempt in range(2):
-        reply = await llm.chat(history, json_mode=True)
+        if getattr(llm, "structured_output", False):
+            reply = await llm.chat(history, json_mode=True, schema=shape.model_json_schema())  # type: ignore[call-arg]
+        else:
+            reply = await llm.chat(history, json_mode=True)
         try:
             value = shape.model_validate(extract_json(reply))
             if callable(check):

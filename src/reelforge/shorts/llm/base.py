@@ -15,6 +15,9 @@ Message = dict[str, str]
 
 
 class LLM(Protocol):
+    """``chat`` returns the assistant's text. Providers whose ``structured_output`` is True also take
+    ``schema=`` (a JSON schema the reply must follow) and pass it to the server's structured output."""
+
     name: str
     model: str
 
@@ -25,6 +28,7 @@ class ChatServer:
     """The settings every HTTP chat server shares; a subclass sets the defaults and writes ``chat``."""
 
     name: ClassVar[str] = ""
+    structured_output: ClassVar[bool] = True  # ``chat`` takes ``schema=``
     default_url: ClassVar[str] = ""
     default_model: ClassVar[str] = ""
 
@@ -82,8 +86,22 @@ def extract_json(text: str) -> Any:
     raise json.JSONDecodeError("no JSON object in the reply", text, 0)
 
 
+def schema_name(schema: dict[str, Any]) -> str:
+    """A name for a schema that OpenAI-compatible servers accept (letters, digits, ``_`` and ``-``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(schema.get("title") or "reply"))[:64]
+
+
 def empty_reply(provider: str) -> GenerationFailed:
     return GenerationFailed(f"{provider} returned an empty reply; try another model or pass --script", stage="script")
 
 
-__all__ = ["LLM", "ChatServer", "Message", "empty_reply", "extract_json", "raise_for_status", "transport_error"]
+__all__ = [
+    "LLM",
+    "ChatServer",
+    "Message",
+    "empty_reply",
+    "extract_json",
+    "raise_for_status",
+    "schema_name",
+    "transport_error",
+]

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from ...errors import AuthError
-from .base import ChatServer, Message, empty_reply, raise_for_status, transport_error
+from .base import ChatServer, Message, empty_reply, raise_for_status, schema_name, transport_error
 
 
 class OpenAICompatLLM(ChatServer):
@@ -23,20 +23,40 @@ class OpenAICompatLLM(ChatServer):
         if not api_key and self.base_url == self.default_url:
             raise AuthError('the OpenAI API needs a key: set shorts.llm.api_key (e.g. "${OPENAI_API_KEY}")')
 
-    async def chat(self, messages: list[Message], *, json_mode: bool = False) -> str:
+    async def chat(self, messages: list[Message], *, json_mode: bool = False, schema: dict | None = None) -> str:
+        """One reply; with ``schema``, structured output (``response_format`` of type ``json_schema``).
+
+        A server that refuses it (400) is asked again with ``json_object``, then with no ``response_format``.
+        """
         body: dict = {"model": self.model, "messages": messages, "temperature": self.temperature}
-        if json_mode:
-            body["response_format"] = {"type": "json_object"}
+        formats: list[dict] = []
+        if schema:
+            formats.append({"type": "json_schema", "json_schema": {"name": schema_name(schema), "schema": schema}})
+        if json_mode or schema:
+            formats.append({"type": "json_object"})
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         async with self.client(headers=headers) as client:
             try:
-                response = await client.post(f"{self.base_url}/chat/completions", json=body)
-                if response.status_code == 400 and json_mode:  # servers without response_format support
-                    body.pop("response_format")
-                    response = await client.post(f"{self.base_url}/chat/completions", json=body)
+                response = await self._post(client, body, formats)
             except httpx.HTTPError as exc:
                 raise transport_error("the OpenAI-compatible server", self.base_url, exc) from None
         raise_for_status("the OpenAI-compatible server", response)
+        return self._content(response)
+
+    async def _post(self, client: httpx.AsyncClient, body: dict, formats: list[dict]) -> httpx.Response:
+        """Post with the first response format; on a 400, the next, then none (servers without support)."""
+        for fmt in [*formats, None]:
+            if fmt is None:
+                body.pop("response_format", None)
+            else:
+                body["response_format"] = fmt
+            response = await client.post(f"{self.base_url}/chat/completions", json=body)
+            if response.status_code != 400 or fmt is None:
+                return response
+        return response  # pragma: no cover - the loop always returns
+
+    @staticmethod
+    def _content(response: httpx.Response) -> str:
         try:
             choices = response.json().get("choices") or []
             content = (choices[0].get("message") or {}).get("content") or "" if choices else ""
