@@ -17,7 +17,7 @@ from reelforge.shorts import pipeline
 from reelforge.shorts.config import ShortsConfig
 from reelforge.shorts.pipeline import run_short
 from reelforge.shorts.request import ShortRequest
-from reelforge.shorts.storyboard import aplan_short, read_storyboard, request_from_storyboard, write_storyboard
+from reelforge.shorts.storyboard import read_storyboard, request_from_storyboard, run_plan, write_storyboard
 from reelforge.shorts.tts.base import Segment, TTSEngine
 from reelforge.types import Cost, VideoRequest, VideoResult
 from tests.shorts.conftest import RecordingRender
@@ -76,7 +76,7 @@ async def test_editing_one_scene_redoes_only_that_scene(tmp_path: Path, tiny_mp4
     asked: list[VideoRequest] = []
     generate = generator(tiny_mp4, tmp_path, asked)
     request = ShortRequest(script_text=TEXT, caption_style="clean", output=tmp_path / "short.mp4")
-    board = await aplan_short(request, config(), data_dir=tmp_path / "data", generate=generate)
+    board = await run_plan(request, config(), data_dir=tmp_path / "data", generate=generate)
     plan = write_storyboard(board, tmp_path / "plan.yaml")
     assert len(spoken) == 3 and len(asked) == 3  # planning speaks and generates every scene once
 

@@ -56,13 +56,51 @@ def _run(request: Any, shorts_override: Any, json_output: bool, label: str, uplo
         _human(result)
 
 
+def _plan(request: Any, plan_out: Path, json_output: bool) -> None:
+    """``--plan-only``: plan the short, write the storyboard to ``plan_out`` and stop."""
+    from ..shorts.storyboard import aplan_short, write_storyboard
+
+    config = load_config()
+
+    async def work(on_progress: Any, cancel: Any) -> Any:
+        return await aplan_short(request, config=config, on_progress=on_progress, cancel=cancel)
+
+    board = run_task(work, json_output=json_output, label="plan")
+    write_storyboard(board, plan_out)
+    if json_output:
+        emit_json({"plan": str(plan_out), "storyboard": board.model_dump(mode="json", exclude_none=True)})
+        return
+    sys.stdout.write(f"{plan_out}\n")
+    for i, scene in enumerate(board.scenes):
+        v = scene.visual
+        shown = f"{v.source} {v.detail}".strip() if v else "(to choose)"
+        sys.stdout.write(f"  scene {i + 1}: {scene.text[:50]!r}  {shown}\n")
+    for warning in board.warnings:
+        sys.stdout.write(f"  warning: {warning}\n")
+    sys.stdout.write(f"  edit it, then: reelforge short --plan {plan_out} -o short.mp4\n")
+
+
+def _request(plan: Path | None, fields: dict[str, Any]) -> Any:
+    """The request from the options, or from the storyboard in ``plan`` with the options given winning."""
+    from ..errors import InvalidRequest
+    from ..shorts.request import ShortRequest
+
+    if plan is None:
+        return ShortRequest(**{**fields, "language": fields.get("language") or "en"})
+    from ..shorts.storyboard import request_from_storyboard
+
+    if fields.get("topic") or fields.get("script"):
+        raise InvalidRequest({"plan": "--plan renders a storyboard: leave out --topic and --script"})
+    return request_from_storyboard(plan, **fields)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def short(
         topic: Annotated[str | None, Opt("--topic", help="What the short is about (needs an LLM).")] = None,
         script: Annotated[Path | None, Opt("--script", help="Script file: text, or scenes in YAML/JSON.")] = None,
         aspect: Annotated[str | None, Opt("--aspect", help="9:16, 16:9 or 1:1")] = None,
-        language: Annotated[str, Opt("--language", help="Language of the script, e.g. en, de.")] = "en",
+        language: Annotated[str | None, Opt("--language", help="Language of the script, e.g. en, de.")] = None,
         voice: Annotated[str | None, Opt("--voice", help="Voice name, or a Piper .onnx file.")] = None,
         tts: Annotated[str | None, Opt("--tts", help="piper | espeak | edge | openai | elevenlabs")] = None,
         voiceover: Annotated[Path | None, Opt("--voiceover", help="Your own recording instead of TTS.")] = None,
@@ -73,31 +111,47 @@ def register(app: typer.Typer) -> None:
         caption_style: Annotated[str | None, Opt("--caption-style", help="Caption style preset.")] = None,
         target_duration: Annotated[float | None, Opt("--target-duration", help="Seconds.")] = None,
         upload: Annotated[str | None, Opt("--upload", help="youtube | tiktok: publish the short when done.")] = None,
-        out: Annotated[Path, Opt("-o", "--out", help="Output MP4.")] = Path("short.mp4"),
+        out: Annotated[Path, Opt("-o", "--out", help="Output MP4 (the storyboard with --plan-only).")] = Path(
+            "short.mp4"
+        ),
+        plan_only: Annotated[
+            bool, Opt("--plan-only", help="Write the storyboard (YAML scene plan) to -o and stop.")
+        ] = False,
+        plan: Annotated[Path | None, Opt("--plan", help="Render a storyboard written by --plan-only.")] = None,
         json_output: Annotated[bool, Opt("--json")] = False,
     ) -> None:
-        """Make a finished short from a topic or a script."""
-        from ..shorts.request import ShortRequest
+        """Make a finished short from a topic or a script, or plan it first (--plan-only) and render the plan."""
+        from ..errors import InvalidRequest
 
         try:
-            request = ShortRequest(
-                topic=topic,
-                script=script,
-                aspect_ratio=aspect,
-                language=language,
-                voice=voice,
-                tts=tts,
-                voiceover=voiceover,
-                llm=llm,
-                visuals=visuals,
-                music=music,
-                captions=captions,
-                caption_style=caption_style,
-                target_duration_s=target_duration,
-                output=out,
+            if plan_only and out.suffix.lower() not in (".yaml", ".yml"):
+                if out != Path("short.mp4"):
+                    raise InvalidRequest({"out": "--plan-only writes YAML: give -o plan.yaml"})
+                out = Path("plan.yaml")
+            request = _request(
+                plan,
+                dict(
+                    topic=topic,
+                    script=script,
+                    aspect_ratio=aspect,
+                    language=language,
+                    voice=voice,
+                    tts=tts,
+                    voiceover=voiceover,
+                    llm=llm,
+                    visuals=visuals,
+                    music=music,
+                    captions=captions,
+                    caption_style=caption_style,
+                    target_duration_s=target_duration,
+                    output=None if plan_only else out,
+                ),
             )
-        except ValidationError as exc:
+        except (ValidationError, InvalidRequest) as exc:
             fail(exc, json_output)
+        if plan_only:
+            _plan(request, out, json_output)
+            return
         _run(request, None, json_output, "short", upload)
 
     @app.command()

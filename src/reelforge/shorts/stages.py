@@ -209,7 +209,7 @@ async def render_stage(state: RunState, ctx: StageContext) -> None:
         on_progress=ctx.progress,
         sidecar_extra=lambda rendered: {
             **sidecar_sections(state, rendered, ctx.work_dir),
-            "storyboard": storyboard.from_state(state).model_dump(mode="json", exclude_none=True),
+            "storyboard": storyboard.from_state(state).model_dump(mode="json"),
         },
     )
 

@@ -17,19 +17,23 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidRequest
 from ..media import atomic_write_text
-from ..types import CancelToken, ProgressCallback
+from ..types import CancelToken, ProgressCallback, VideoRequest, VideoResult
 from .config import ShortsConfig
 from .models import SceneVisual
 from .request import ShortRequest
 from .state import RunState
 from .visuals.base import IMAGE_EXTS, RankedVisual
+from .visuals.generate import GenerateFn
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 KIND = "reelforge.storyboard"
 #: the request's settings a storyboard keeps, so ``--plan plan.yaml`` renders with the same voice and look
@@ -75,6 +79,7 @@ class Storyboard(_Model):
     language: str = "en"
     request: dict[str, Any] = Field(default_factory=dict)  # the settings it was planned with (see KEPT)
     scenes: list[BoardScene] = Field(min_length=1)
+    warnings: list[str] = Field(default_factory=list)  # what planning noticed (not read back)
 
 
 def from_state(state: RunState) -> Storyboard:
@@ -171,17 +176,18 @@ def request_from_storyboard(path: Path, **overrides: Any) -> ShortRequest:
     return ShortRequest(**{**fields, "script": Path(path), "topic": None, "script_text": None})
 
 
-async def aplan_short(
+async def run_plan(
     request: ShortRequest,
     config: ShortsConfig,
     *,
     data_dir: Path,
     work_dir: Path | None = None,
-    generate: Any = None,
+    generate: GenerateFn | None = None,
     on_progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> Storyboard:
-    """Run the stages up to the visuals (checkpointed like a full run) and return the storyboard."""
+    """Run the stages up to the visuals (checkpointed like a full run, in the same run folder) and return the
+    storyboard. ``run_short`` on the same request afterwards takes those stages from the checkpoints."""
     from .pipeline import _run_stage, _start
     from .stages import STAGES
 
@@ -194,7 +200,49 @@ async def aplan_short(
                 await _run_stage(stage, state, ctx)
     finally:
         await ctx.aclose()
-    return from_state(state)
+    board = from_state(state)
+    board.warnings = list(dict.fromkeys(state.warnings))
+    return board
+
+
+async def aplan_short(
+    request: ShortRequest,
+    *,
+    config: Config | None = None,
+    shorts: ShortsConfig | None = None,
+    work_dir: Path | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Storyboard:
+    """``amake_short`` up to the storyboard: the script, the scene plan, the narration and the visuals (generated
+    ones through ``reelforge.agenerate`` with ``config``), nothing rendered. Write it with ``write_storyboard``,
+    edit it, and render it with ``amake_short(ShortRequest(script=path))`` or ``request_from_storyboard``."""
+    from ..api import agenerate
+    from ..config import Config
+
+    config = config or Config()
+
+    async def generate(req: VideoRequest) -> VideoResult:
+        return await agenerate(req, config=config, cancel=cancel)
+
+    return await run_plan(
+        request,
+        shorts or config.section(ShortsConfig),
+        data_dir=config.data_dir,
+        work_dir=work_dir,
+        generate=generate,
+        on_progress=on_progress,
+        cancel=cancel,
+    )
+
+
+def plan_short(request: ShortRequest, **kwargs: Any) -> Storyboard:
+    """Blocking wrapper around ``aplan_short``."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(aplan_short(request, **kwargs))
+    raise RuntimeError("an event loop is running here: await aplan_short(...) instead")
 
 
 __all__ = [
@@ -205,8 +253,10 @@ __all__ = [
     "aplan_short",
     "from_state",
     "kept_visuals",
+    "plan_short",
     "read_storyboard",
     "request_from_storyboard",
+    "run_plan",
     "storyboard_visuals",
     "write_storyboard",
 ]
