@@ -189,8 +189,14 @@ class Backend(ABC):
         return plan_from_spec(self, request, self.model_spec(request.model))
 
     async def avalidate(self, request: VideoRequest) -> Plan:
-        """``validate`` in a worker thread, so reading and decoding inputs never blocks the event loop."""
-        return await asyncio.to_thread(self.validate, request)
+        """``validate`` without blocking the event loop: in a worker thread when the request has local inputs
+        to read, hash and decode; inline when it has none (a thread hop would cost more than the check)."""
+        inputs = (request.image, request.last_frame, request.video, request.audio)
+        remote = ("https://", "http://")
+        local = any(v is not None and not (isinstance(v, str) and v.startswith(remote)) for v in inputs)
+        if local or self.kind == "local":  # a local model's validation may look at its files on disk
+            return await asyncio.to_thread(self.validate, request)
+        return self.validate(request)
 
     def estimate_cost(self, plan: Plan) -> float | None:
         """Estimated USD for ``plan`` from its price rule; None when no rule prices it (cost unknown)."""
