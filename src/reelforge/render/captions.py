@@ -10,7 +10,8 @@ import pysubs2
 
 from ..media.filters import ass_text
 from ..media.fonts import FontPlan, plan_fonts
-from .styles import ass_style, ass_tag_color, resolve_style, safe_margins
+from .backdrop import scene_backdrops
+from .styles import MIN_CONTRAST, ass_style, ass_tag_color, readable_style, resolve_style, safe_margins, text_contrast
 from .timeline import Captions, CaptionStyle, Timeline, Word
 
 _SENTENCE_END = (".", "!", "?", "。", "！", "？", "…", "۔", "।", "؟")
@@ -193,7 +194,22 @@ def write_captions(timeline: Timeline, folder: Path, out_stem: Path | None) -> C
         subs.styles["Caption"] = ass_style(
             style, plan.primary.family, scale, _ALIGN[cap.position], (lr, top, margin_v), rtl=_rtl("".join(texts))
         )
-        subs.events += _events(cap, style, plan)
+        events = _events(cap, style, plan)
+        boxed, warn = _readable(timeline, cap, style, (top, margin_v))
+        if boxed is not None:
+            subs.styles["CaptionBoxed"] = ass_style(
+                boxed[0],
+                plan.primary.family,
+                scale,
+                _ALIGN[cap.position],
+                (lr, top, margin_v),
+                rtl=_rtl("".join(texts)),
+            )
+            for e in events:
+                if any(e.start < _ms(b) and e.end > _ms(a) for a, b in boxed[1]):
+                    e.style = "CaptionBoxed"
+        res.warnings += warn
+        subs.events += events
     if titles:
         tplan, warn = plan_fonts(titles, family, True, what="title")
         res.warnings += warn
@@ -211,6 +227,36 @@ def write_captions(timeline: Timeline, folder: Path, out_stem: Path | None) -> C
     if burn and cap is not None and cap.write_sidecars and out_stem is not None:
         res.srt, res.vtt = _sidecars(cap, folder)
     return res
+
+
+def _readable(
+    timeline: Timeline, cap: Captions, style: CaptionStyle, margins: tuple[int, int]
+) -> tuple[tuple[CaptionStyle, list[tuple[float, float]]] | None, list[str]]:
+    """Measure the captions' contrast over each scene; where it is under 4.5:1, a boxed style and the spans it
+    covers, with a warning per scene."""
+    w, h = timeline.output.size
+    top, margin_v = margins
+    rows = {
+        "bottom": (h - margin_v - 0.16 * h, h - margin_v),
+        "top": (top, top + 0.16 * h),
+        "middle": (0.42 * h, 0.58 * h),
+    }[cap.position]
+    band = (max(0.0, rows[0] / h), min(1.0, rows[1] / h))
+    low: list[tuple[float, float, float]] = []
+    spans: list[tuple[float, float]] = []
+    warnings: list[str] = []
+    for i, (start, scene) in enumerate(zip(timeline.scene_starts(), timeline.scenes, strict=True)):
+        colours = scene_backdrops(scene.visual, (w, h), band, scene.duration_s)
+        worst = min((text_contrast(style, c) for c in colours), default=21.0)
+        if worst < MIN_CONTRAST:
+            low += colours
+            spans.append((start, start + scene.duration_s))
+            warnings.append(f"captions: contrast {worst:.1f}:1 over scene {i + 1}")
+    if not spans:
+        return None, []
+    boxed, reached = readable_style(style, low)
+    warnings = [f"{m}; drawn on a box ({reached:.1f}:1)" for m in warnings]
+    return (boxed, spans), warnings
 
 
 def _sidecars(cap: Captions, folder: Path) -> tuple[Path, Path]:

@@ -113,11 +113,80 @@ def ass_style(
     )
 
 
+# -- contrast (WCAG 2.x) -------------------------------------------------------------------------------
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+_BOX_ALPHAS = (0xB0, 0xD8, 0xFF)  # box opacities tried in turn until the text reads
+
+
+def rgb_of(hex_rgba: str) -> tuple[int, int, int]:
+    s = hex_rgba.lstrip("#")
+    return int(s[0:2], 16), int(s[2:4], 16), int(s[4:6], 16)
+
+
+def relative_luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG relative luminance of an sRGB colour (0-255 channels)."""
+
+    def lin(c: float) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: float, b: float) -> float:
+    """WCAG contrast ratio of two relative luminances (1 to 21)."""
+    hi, lo = max(a, b), min(a, b)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _behind(style: CaptionStyle, bg: tuple[float, float, float], alpha: int | None) -> float:
+    """Luminance behind the text: the background, seen through the box where there is one."""
+    if alpha is None:
+        return relative_luminance(bg)
+    box = rgb_of(style.box_color)
+    a = alpha / 255
+    return relative_luminance(tuple(a * c + (1 - a) * d for c, d in zip(box, bg, strict=True)))  # type: ignore[arg-type]
+
+
+def text_contrast(style: CaptionStyle, bg: tuple[float, float, float], alpha: int | None = None) -> float:
+    """The lower contrast of the text colour and the highlight colour over ``bg`` (through a box of ``alpha``)."""
+    behind = _behind(style, bg, alpha)
+    return min(
+        contrast_ratio(relative_luminance(rgb_of(c)), behind) for c in (style.primary_color, style.highlight_color)
+    )
+
+
+def readable_style(style: CaptionStyle, backgrounds: list[tuple[float, float, float]]) -> tuple[CaptionStyle, float]:
+    """``style`` with a box (more opaque where needed) so the text reads at 4.5:1 over every one of
+    ``backgrounds``; and the lowest contrast it reaches."""
+    if not backgrounds:
+        return style, 21.0
+    current = int(style.box_color.lstrip("#")[6:8] or "FF", 16) if style.box else None
+    alphas = [a for a in _BOX_ALPHAS if current is None or a > current]
+    worst = min(text_contrast(style, bg, current) for bg in backgrounds)
+    if worst >= MIN_CONTRAST:
+        return style, worst
+    box = style.box_color.lstrip("#")[:6]
+    for alpha in alphas:
+        worst = min(text_contrast(style, bg, alpha) for bg in backgrounds)
+        if worst >= MIN_CONTRAST or alpha == alphas[-1]:
+            break
+    boxed = style.model_copy(update={"box": True, "box_color": f"#{box}{alpha:02X}", "outline": max(style.outline, 8)})
+    return boxed, worst
+
+
 __all__ = [
+    "MIN_CONTRAST",
     "PRESETS",
     "ass_color",
     "ass_style",
     "ass_tag_color",
+    "contrast_ratio",
+    "readable_style",
+    "relative_luminance",
     "resolve_style",
+    "rgb_of",
     "safe_margins",
+    "text_contrast",
 ]
