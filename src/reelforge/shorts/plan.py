@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 
@@ -9,21 +10,7 @@ from ..errors import InvalidRequest
 from .llm import LLM, ask_json
 from .llm.prompts import PLAN_PROMPT, SCRIPT_PROMPT, SYSTEM, PlanReply, ScriptReply
 from .models import Script, ScriptScene
-from .script import clean_script
-
-_STOPWORDS_TEXT = """
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each even every few for from
-further had has have having he her here hers him his how i if in into is it its itself just let like
-made make many may me might more most much must my never no nor not now of off on once only or other
-our ours out over own really same say says she should so some such than that the their theirs them
-then there these they thing things this those through to too under until up upon us very was we were
-what when where which while who whom why will with within without would you your yours one two three
-first next last new way ways get got every often know see look think take takes inside onto around
-yet still ever here's it's that's there's what's let's don't doesn't isn't aren't can't won't you're
-they're we're
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+from .script import STOPWORDS, clean_script, noun_phrases, search_terms
 
 NO_LLM_TOPIC = (
     "--topic needs an LLM to write the script: set shorts.llm.provider to 'ollama' or 'openai' "
@@ -48,12 +35,44 @@ def keywords(text: str, limit: int = 3) -> list[str]:
     return ranked[:limit]
 
 
-def plan_from_text(script: Script, style: str = "cinematic, natural light") -> Script:
-    """Fill missing search terms and visual prompts from the scene text and its visual hint."""
+def _english(language: str) -> bool:
+    return language.split("-")[0].split("_")[0].lower() == "en"
+
+
+def scene_terms(text: str, language: str = "en", limit: int = 3) -> list[str]:
+    """What to search for: the noun phrases a viewer would picture (English), else the most telling words."""
+    return (search_terms(text, limit) if _english(language) else []) or keywords(text, limit)
+
+
+def title_words(text: str, language: str = "en", limit: int = 2) -> list[str]:
+    """Words for a typography scene's title: the nouns (English), else the most telling words."""
+    heads = list(dict.fromkeys(head for _, head in noun_phrases(text))) if _english(language) else []
+    return heads[:limit] or keywords(text, limit)
+
+
+def _by_meaning(text: str, terms: list[str]) -> list[str]:
+    """``terms`` ordered by how close each is to the scene's meaning, where the embedding model is installed.
+    Blocking (a model call)."""
+    from .visuals.rank import SemanticRanker, default_ranker
+
+    ranker = default_ranker()
+    if len(terms) < 2 or not isinstance(ranker, SemanticRanker):
+        return terms
+    scores = ranker.score([text], terms)
+    return [t for _, t in sorted(zip(scores, terms, strict=True), key=lambda st: -st[0])]
+
+
+def plan_from_text(script: Script, style: str = "cinematic, natural light", *, semantic: bool = False) -> Script:
+    """Fill missing search terms and visual prompts from the scene text and its visual hint. ``semantic``
+    orders the terms by closeness to the scene's meaning (blocking: call it in a thread from async code)."""
     scenes = []
+    lang = script.language
     for scene in script.scenes:
         hint = scene.visual_hint or ""
-        terms = scene.search_terms or (keywords(hint, 3) if hint else []) or keywords(scene.text, 3)
+        terms = scene.search_terms
+        if not terms:
+            terms = (scene_terms(hint, lang) if hint else []) or scene_terms(scene.text, lang)
+            terms = _by_meaning(scene.text, terms[:4]) if semantic else terms
         if not terms:
             terms = keywords(script.title or "", 2) or ["abstract background"]
         prompt = scene.visual_prompt or (hint or f"{', '.join(terms)}") + f", {style}"
@@ -116,7 +135,16 @@ async def plan_with_llm(llm: LLM, script: Script) -> Script:
         scenes.append(
             scene.model_copy(update={"search_terms": terms, "visual_prompt": scene.visual_prompt or item.visual_prompt})
         )
-    return plan_from_text(script.model_copy(update={"scenes": scenes}))
+    return await asyncio.to_thread(plan_from_text, script.model_copy(update={"scenes": scenes}), semantic=True)
 
 
-__all__ = ["NO_LLM_TOPIC", "keywords", "plan_from_text", "plan_with_llm", "write_script"]
+__all__ = [
+    "NO_LLM_TOPIC",
+    "STOPWORDS",
+    "keywords",
+    "plan_from_text",
+    "plan_with_llm",
+    "scene_terms",
+    "title_words",
+    "write_script",
+]

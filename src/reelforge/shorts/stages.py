@@ -90,7 +90,7 @@ async def plan_stage(state: RunState, ctx: StageContext) -> None:
                 raise
             except ReelforgeError as exc:
                 state.warnings.append(f"scene plan from keywords: the LLM failed ({exc.message})")
-        script = script or plan_from_text(state.need_script())
+        script = script or await asyncio.to_thread(plan_from_text, state.need_script(), semantic=True)
         await ctx.save(state.key, script.model_dump(mode="json"))
     state.script = script
 

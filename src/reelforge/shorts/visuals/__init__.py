@@ -125,7 +125,13 @@ async def choose_visuals(
             chosen = done.get(i)
             if chosen is None:
                 need = SceneNeed(
-                    index=i, scene=scene, duration_s=duration, aspect_ratio=aspect_ratio, used=used, previous=previous
+                    index=i,
+                    scene=scene,
+                    duration_s=duration,
+                    aspect_ratio=aspect_ratio,
+                    used=used,
+                    previous=previous,
+                    language=script.language,
                 )
                 chosen = await _find(need, sources, cache_dir, notes or [], disabled)
                 if on_chosen is not None:

@@ -22,6 +22,7 @@ class SceneNeed:
     aspect_ratio: str  # "9:16" | "16:9" | "1:1"
     used: set[str] = field(default_factory=set)  # identities already shown in this short
     previous: Path | None = None  # the previous scene's visual (for continuity)
+    language: str = "en"  # the script's
 
     @property
     def orientation(self) -> str:

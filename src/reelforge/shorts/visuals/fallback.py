@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import SceneVisual
-from ..plan import keywords
+from ..plan import title_words
 from .base import SceneNeed
 
 PALETTES = [
@@ -20,7 +20,7 @@ PALETTES = [
 
 def styled_scene(need: SceneNeed, reason: str) -> SceneVisual:
     top, bottom = PALETTES[need.index % len(PALETTES)]
-    words = keywords(need.scene.text, 2) or need.scene.search_terms[:2]
+    words = title_words(need.scene.text, need.language) or need.scene.search_terms[:2]
     title = " ".join(w.upper() for w in words) or None
     return SceneVisual(
         scene=need.index,
