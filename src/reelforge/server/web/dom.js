@@ -100,9 +100,21 @@ export function statusBadge(status) {
   return h("span", { class: `badge status-${status}` }, `${icons[status] || ""} ${status}`);
 }
 
+function copyBySelection(text) {
+  // pages served over plain http beyond localhost have no navigator.clipboard
+  const area = h("textarea", { "aria-hidden": "true", class: "offscreen", readonly: true });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const done = document.execCommand("copy");
+  area.remove();
+  if (!done) throw new Error("copy refused");
+}
+
 export async function copyText(text, button) {
   try {
-    await navigator.clipboard.writeText(text);
+    if (navigator.clipboard) await navigator.clipboard.writeText(text);
+    else copyBySelection(text);
     button.textContent = "Copied";
   } catch {
     button.textContent = "Copy failed";

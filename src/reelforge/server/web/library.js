@@ -89,7 +89,7 @@ function chart(spend) {
     });
   });
   const axis = [svg("line", { x1: pad, y1: height - pad, x2: width, y2: height - pad, stroke: "currentColor" }),
-    svg("text", { x: 2, y: pad, "font-size": "11", fill: "currentColor" }, usd(top)),
+    svg("text", { x: 2, y: pad, "font-size": "11", fill: "currentColor" }, Math.max(...totals) > 0 ? usd(top) : "$0"),
     svg("text", { x: pad, y: height - 8, "font-size": "11", fill: "currentColor" }, spend.days[0]),
     svg("text", { x: width - 70, y: height - 8, "font-size": "11", fill: "currentColor" }, spend.days.at(-1))];
   const title = `Spend per day and backend since ${spend.since}: ${usd(spend.total_usd)} in all`;
