@@ -69,3 +69,15 @@ async def test_an_explicit_voice_for_another_language_is_still_refused(tmp_path:
             sentence_pause_s=0,
             scene_pause_s=0,
         )
+
+
+async def test_piper_refusing_a_language_points_to_an_engine_that_speaks_it(tmp_path: Path) -> None:
+    with pytest.raises(InvalidRequest) as err:
+        await narrate(
+            parse_script(SAYINGS["zh"], language="zh"),
+            create_tts(TTSConfig(), "zh"),
+            tmp_path / "n.wav",
+            sentence_pause_s=0,
+            scene_pause_s=0,
+        )
+    assert "--tts espeak (voice 'cmn')" in err.value.problems["language"]

@@ -75,7 +75,7 @@ class TTSEngine(ABC):
             raise InvalidRequest(
                 {
                     "language": f"the {self.name} voice {self.voice!r} speaks {self.language!r}, "
-                    f"not {language!r}; choose a {language} voice with --voice"
+                    f"not {language!r}; choose a {language} voice with --voice{_other_engine(self.name, language)}"
                 }
             )
         script = dominant_script(text)
@@ -89,6 +89,18 @@ class TTSEngine(ABC):
             )
 
     multilingual: bool = False
+
+
+def _other_engine(engine: str, language: str) -> str:
+    """A hint naming the offline engine that does speak ``language``, when it is not ``engine``."""
+    from .languages import espeak_voice
+
+    if engine == "espeak":
+        return ""
+    try:
+        return f", or use --tts espeak (voice {espeak_voice(language)!r})"
+    except InvalidRequest:
+        return ""
 
 
 def dominant_script(text: str) -> str | None:
