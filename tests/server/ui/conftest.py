@@ -37,6 +37,7 @@ class Served:
 
 
 def serve(tmp: Path, tiny_mp4: Path, **server: Any) -> Iterator[Served]:
+    chromium_path()  # skip before starting a server no browser will visit
     port = free_port()
     _, path = server_config(tmp, server={"sse_ping_s": 1, **server})
     env = {"RF_TEST_CLIP": str(tiny_mp4), "RF_TEST_DELAY_S": SLOW_S}

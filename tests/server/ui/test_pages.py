@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package (dev extra)")
+pytest.importorskip("axe_playwright_python", reason="the browser tests need axe-playwright-python (dev extra)")
 
 from playwright.sync_api import Page, expect
 
