@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -14,6 +15,8 @@ from reelforge.shorts.visuals import build_sources, choose_visuals
 from reelforge.shorts.visuals.base import SceneNeed
 from reelforge.shorts.visuals.generate import GenerateSource
 from reelforge.shorts.visuals.library import LibrarySource
+from reelforge.shorts.visuals.pexels import PexelsSource
+from reelforge.shorts.visuals.pixabay import PixabaySource
 from reelforge.shorts.visuals.rank import LexicalRanker, SemanticRanker, packaged_model_path
 from reelforge.types import Cost, VideoRequest, VideoResult
 
@@ -118,3 +121,48 @@ async def test_lexical_ranking_scores_and_floor(tmp_path: Path) -> None:
     assert await source.find(need("Nothing of the kind.", ["zebra"]), tmp_path) is None
     strict = LibrarySource(lib, ranker=LexicalRanker(), min_score=0.9)
     assert await strict.find(need("A volcano erupts.", ["volcano", "lava"]), tmp_path) is None
+
+
+def stock_transport(pexels: list[dict], pixabay: list[dict]) -> httpx.MockTransport:
+    """Pexels and Pixabay answers as their APIs give them (page slugs, tags), and a download route."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/videos/search":
+            return httpx.Response(200, json={"videos": pexels})
+        if request.url.path == "/api/videos/":
+            return httpx.Response(200, json={"hits": pixabay})
+        return httpx.Response(200, content=b"\x00\x00\x00\x18ftypmp42")
+
+    return httpx.MockTransport(handle)
+
+
+def pexels_video(vid: int, slug: str) -> dict:
+    file = {"id": vid * 10, "file_type": "video/mp4", "width": 1080, "height": 1920, "link": f"http://x/f/{vid}.mp4"}
+    return {"id": vid, "url": f"https://www.pexels.com/video/{slug}-{vid}/", "duration": 9, "video_files": [file]}
+
+
+def pixabay_hit(vid: int, tags: str) -> dict:
+    video = {"url": f"http://x/p/{vid}.mp4", "width": 1080, "height": 1920}
+    return {"id": vid, "tags": tags, "pageURL": f"https://pixabay.com/videos/id-{vid}/", "duration": 9,
+            "user": "someone", "videos": {"large": video}}  # fmt: skip
+
+
+@semantic
+async def test_stock_results_are_ranked_by_their_slugs_and_tags(tmp_path: Path) -> None:
+    transport = stock_transport(
+        [pexels_video(11, "crowd-waves-at-a-concert"), pexels_video(12, "surf-breaking-on-the-shore")],
+        [pixabay_hit(21, "concert, crowd, waves"), pixabay_hit(22, "tax, paperwork, desk")],
+    )
+    waves = need("Waves roll onto the beach all day long.", ["ocean waves"])
+    pexels = PexelsSource("key", "http://pexels.test", transport=transport, ranker=SemanticRanker())
+    try:
+        chosen = await pexels.find(waves, tmp_path)
+    finally:
+        await pexels.aclose()
+    assert chosen is not None and "pexels 12" in chosen.detail and chosen.runner_up == "pexels 11"
+    assert chosen.score is not None and chosen.runner_up_score is not None and chosen.score > chosen.runner_up_score
+    pixabay = PixabaySource("key", "http://pixabay.test", transport=transport, ranker=SemanticRanker())
+    try:
+        assert await pixabay.find(need("Surf at dawn.", ["ocean surf"]), tmp_path) is None  # nothing scores enough
+    finally:
+        await pixabay.aclose()

@@ -52,12 +52,14 @@ def build_sources(
             sources.append(LibrarySource(config.library, min_score=min_score_of(config), clip=clip_of(config)))
         elif name == "pexels":
             if config.pexels_api_key:
-                sources.append(PexelsSource(config.pexels_api_key.get_secret_value(), config.pexels_base_url))
+                key, url = config.pexels_api_key.get_secret_value(), config.pexels_base_url
+                sources.append(PexelsSource(key, url, min_score=min_score_of(config)))
             else:
                 notes.append("pexels skipped: set shorts.visuals.pexels_api_key")
         elif name == "pixabay":
             if config.pixabay_api_key:
-                sources.append(PixabaySource(config.pixabay_api_key.get_secret_value(), config.pixabay_base_url))
+                key, url = config.pixabay_api_key.get_secret_value(), config.pixabay_base_url
+                sources.append(PixabaySource(key, url, min_score=min_score_of(config)))
             else:
                 notes.append("pixabay skipped: set shorts.visuals.pixabay_api_key")
         elif name == "generate" and generate is not None:

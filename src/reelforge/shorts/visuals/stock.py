@@ -1,15 +1,21 @@
-"""Shared plumbing of the stock-footage sources: HTTP errors, rate limits, cached downloads."""
+"""Shared plumbing of the stock-footage sources: HTTP errors, rate limits, cached downloads, and ranking
+results by how well their tags, titles and page slugs match the scene."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from ... import http_errors
 from ...errors import AuthError, ProviderError, RateLimited
 from ...media import atomic_path
+from .base import SceneNeed
+from .rank import Ranker, doc_text
 
 
 async def get_json(client: httpx.AsyncClient, provider: str, url: str, **kwargs: object) -> dict:
@@ -73,4 +79,45 @@ def fit_score(
     return score
 
 
-__all__ = ["download", "fit_score", "get_json"]
+def slug_words(url: object) -> str:
+    """The words of a page slug: ``https://www.pexels.com/video/surf-breaking-on-shore-123/`` -> "surf breaking
+    on shore"."""
+    if not isinstance(url, str):
+        return ""
+    last = [p for p in url.split("?")[0].rstrip("/").split("/") if p]
+    slug = last[-1] if last else ""
+    return re.sub(r"\d+", " ", slug).replace("-", " ").strip()
+
+
+@dataclass
+class Ranked:
+    text_score: float | None  # None: the result has no text to judge (the provider's search is trusted)
+    fit: float
+    item: Any
+
+    @property
+    def key(self) -> float:
+        return self.fit + 20.0 * (self.text_score if self.text_score is not None else 0.5)
+
+
+async def rank_results(
+    need: SceneNeed, ranker: Ranker, min_score: float, texts: list[str], fits: list[float], items: list[Any]
+) -> list[Ranked]:
+    """Results above the score floor, best first: text match (semantic or lexical) weighed with the file's fit."""
+    queries = [" ".join(need.terms), need.scene.text]
+    with_text = [i for i, t in enumerate(texts) if t.strip()]
+    scores: list[float | None] = [None] * len(texts)
+    if with_text:
+        got = await asyncio.to_thread(ranker.score, queries, [texts[i] for i in with_text])
+        for i, s in zip(with_text, got, strict=True):
+            scores[i] = s
+    ranked = [Ranked(s, f, item) for s, f, item in zip(scores, fits, items, strict=True)]
+    ranked = [r for r in ranked if r.text_score is None or r.text_score >= min_score]
+    return sorted(ranked, key=lambda r: r.key, reverse=True)
+
+
+def result_text(*parts: object) -> str:
+    return doc_text("", *(" ".join(map(str, p)) if isinstance(p, list) else str(p or "") for p in parts))
+
+
+__all__ = ["Ranked", "download", "fit_score", "get_json", "rank_results", "result_text", "slug_words"]
