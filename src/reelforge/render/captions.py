@@ -177,39 +177,11 @@ def write_captions(timeline: Timeline, folder: Path, out_stem: Path | None) -> C
             "YCbCr Matrix": "TV.709",
         }
     )
-    lr, top, bottom = safe_margins(w, h)
+    lr, top, _ = safe_margins(w, h)
     style = resolve_style(cap.style) if cap is not None else resolve_style("bold")
     family = (cap.font if cap is not None else None) or style.font
     if burn and cap is not None:
-        texts = [x.text.upper() if style.uppercase else x.text for x in cap.words]
-        plan, warn = plan_fonts(texts, family, style.bold, what="captions")
-        res.warnings += warn
-        res.fonts.append(plan)
-        res.font = plan.description
-        margin_v = (
-            round(cap.margin_v * scale)
-            if cap.margin_v is not None
-            else ({"bottom": bottom, "top": top, "middle": 0}[cap.position])
-        )
-        subs.styles["Caption"] = ass_style(
-            style, plan.primary.family, scale, _ALIGN[cap.position], (lr, top, margin_v), rtl=_rtl("".join(texts))
-        )
-        events = _events(cap, style, plan)
-        boxed, warn = _readable(timeline, cap, style, (top, margin_v))
-        if boxed is not None:
-            subs.styles["CaptionBoxed"] = ass_style(
-                boxed[0],
-                plan.primary.family,
-                scale,
-                _ALIGN[cap.position],
-                (lr, top, margin_v),
-                rtl=_rtl("".join(texts)),
-            )
-            for e in events:
-                if any(e.start < _ms(b) and e.end > _ms(a) for a, b in boxed[1]):
-                    e.style = "CaptionBoxed"
-        res.warnings += warn
-        subs.events += events
+        _add_captions(subs, res, timeline, cap, style, family, scale)
     if titles:
         tplan, warn = plan_fonts(titles, family, True, what="title")
         res.warnings += warn
@@ -227,6 +199,44 @@ def write_captions(timeline: Timeline, folder: Path, out_stem: Path | None) -> C
     if burn and cap is not None and cap.write_sidecars and out_stem is not None:
         res.srt, res.vtt = _sidecars(cap, folder)
     return res
+
+
+def _add_captions(
+    subs: pysubs2.SSAFile,
+    res: CaptionFiles,
+    timeline: Timeline,
+    cap: Captions,
+    style: CaptionStyle,
+    family: str | None,
+    scale: float,
+) -> None:
+    """The caption style(s) and events; scenes where the text would not read get the boxed style."""
+    lr, top, bottom = safe_margins(*timeline.output.size)
+    texts = [x.text.upper() if style.uppercase else x.text for x in cap.words]
+    plan, warn = plan_fonts(texts, family, style.bold, what="captions")
+    res.warnings += warn
+    res.fonts.append(plan)
+    res.font = plan.description
+    margin_v = (
+        round(cap.margin_v * scale)
+        if cap.margin_v is not None
+        else ({"bottom": bottom, "top": top, "middle": 0}[cap.position])
+    )
+    rtl = _rtl("".join(texts))
+    margins = (lr, top, margin_v)
+    subs.styles["Caption"] = ass_style(style, plan.primary.family, scale, _ALIGN[cap.position], margins, rtl=rtl)
+    events = _events(cap, style, plan)
+    boxed, warn = _readable(timeline, cap, style, (top, margin_v))
+    if boxed is not None:
+        boxed_style, spans = boxed
+        subs.styles["CaptionBoxed"] = ass_style(
+            boxed_style, plan.primary.family, scale, _ALIGN[cap.position], margins, rtl=rtl
+        )
+        for e in events:
+            if any(e.start < _ms(b) and e.end > _ms(a) for a, b in spans):
+                e.style = "CaptionBoxed"
+    res.warnings += warn
+    subs.events += events
 
 
 def _readable(
