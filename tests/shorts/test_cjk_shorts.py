@@ -37,7 +37,8 @@ async def test_cjk_short_without_system_fonts(tmp_path: Path, lang: str) -> None
     script.write_text(SCRIPTS[lang], encoding="utf-8")
     cfg = demo_config()
     cfg.tts.engine = "espeak"
-    cfg.output.resolution = 240
+    cfg.output.resolution = 160
+    cfg.output.fps = 10
     cfg.output.quality = "draft"
     request = ShortRequest(script=script, output=tmp_path / f"{lang}.mp4", language=lang)
     result = await run_short(request, cfg, data_dir=tmp_path)
@@ -45,6 +46,6 @@ async def test_cjk_short_without_system_fonts(tmp_path: Path, lang: str) -> None
     assert "Noto Sans CJK" in side["result"]["font"]
     assert result.srt is not None and SCRIPTS[lang][:2] in Path(result.srt).read_text(encoding="utf-8")
     (img,) = frames_at(Path(result.path), [0.8])
-    assert (img[img.shape[0] // 2 :].min(axis=2) > 200).sum() > 30  # white caption glyphs drawn
+    assert (img[img.shape[0] // 2 :].min(axis=2) > 200).sum() > 15  # white caption glyphs drawn
     lufs, tp = ebur128(Path(result.path))
     assert abs(lufs + 14) <= 1.0 and tp <= -1.0
