@@ -123,14 +123,21 @@ async def test_lexical_ranking_scores_and_floor(tmp_path: Path) -> None:
     assert await strict.find(need("A volcano erupts.", ["volcano", "lava"]), tmp_path) is None
 
 
-def stock_transport(pexels: list[dict], pixabay: list[dict]) -> httpx.MockTransport:
-    """Pexels and Pixabay answers as their APIs give them (page slugs, tags), and a download route."""
+def stock_transport(
+    pexels: list[dict], pixabay: list[dict], photos: list[dict] | None = None, images: list[dict] | None = None
+) -> httpx.MockTransport:
+    """Pexels and Pixabay answers as their APIs give them (page slugs, tags, alt text), and a download route."""
 
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/videos/search":
             return httpx.Response(200, json={"videos": pexels})
+        if request.url.path == "/v1/search":
+            return httpx.Response(200, json={"photos": photos or []})
         if request.url.path == "/api/videos/":
             return httpx.Response(200, json={"hits": pixabay})
+        if request.url.path == "/api/":
+            assert request.url.params["image_type"] == "photo"
+            return httpx.Response(200, json={"hits": images or []})
         return httpx.Response(200, content=b"\x00\x00\x00\x18ftypmp42")
 
     return httpx.MockTransport(handle)
@@ -166,3 +173,41 @@ async def test_stock_results_are_ranked_by_their_slugs_and_tags(tmp_path: Path) 
         assert await pixabay.find(need("Surf at dawn.", ["ocean surf"]), tmp_path) is None  # nothing scores enough
     finally:
         await pixabay.aclose()
+
+
+@semantic
+async def test_photos_are_the_second_try_when_no_video_fits(tmp_path: Path) -> None:
+    photo = {
+        "id": 31,
+        "width": 1080,
+        "height": 1920,
+        "alt": "Surf breaking on a sandy shore",
+        "url": "https://www.pexels.com/photo/surf-31/",
+        "photographer": "Ann",
+        "src": {"large2x": "http://x/31.jpg"},
+    }
+    image = {
+        "id": 41,
+        "imageWidth": 1080,
+        "imageHeight": 1920,
+        "tags": "ocean, surf, waves, beach",
+        "pageURL": "https://pixabay.com/photos/surf-beach-41/",
+        "largeImageURL": "http://x/41.jpg",
+        "user": "bo",
+    }
+    transport = stock_transport(
+        [pexels_video(11, "tax-paperwork-on-a-desk")], [pixabay_hit(21, "tax, paperwork")], [photo], [image]
+    )  # fmt: skip
+    waves = need("Waves roll onto the beach all day long.", ["ocean waves"])
+    pexels = PexelsSource("key", "http://pexels.test", transport=transport, ranker=SemanticRanker())
+    pixabay = PixabaySource("key", "http://pixabay.test", transport=transport, ranker=SemanticRanker())
+    try:
+        from_pexels = await pexels.find(waves, tmp_path)
+        from_pixabay = await pixabay.find(need("Surf at dawn.", ["ocean waves"], index=1), tmp_path)
+    finally:
+        await pexels.aclose()
+        await pixabay.aclose()
+    assert from_pexels is not None and from_pexels.kind == "image" and "pexels photo 31" in from_pexels.detail
+    assert from_pexels.path is not None and from_pexels.path.suffix == ".jpg" and from_pexels.path.is_file()
+    assert from_pixabay is not None and from_pixabay.kind == "image" and "pixabay photo 41" in from_pixabay.detail
+    assert (from_pixabay.score or 0) > 0.3

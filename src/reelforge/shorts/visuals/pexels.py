@@ -1,5 +1,6 @@
-"""Pexels video search (https://www.pexels.com/api/documentation/#videos-search); results ranked by how well
-their page slug and tags match the scene, then by how well the file fits."""
+"""Pexels video and photo search (https://www.pexels.com/api/documentation/#videos-search, #photos-search);
+results ranked by how well their page slug, tags and alt text match the scene, then by how well the file fits.
+Videos are searched first; a term whose videos all miss the score floor tries photos."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 
 import httpx
 
+from ...errors import AuthError, Cancelled, RateLimited, ReelforgeError
 from .base import RankedVisual, SceneNeed
 from .rank import Ranker, default_ranker
-from .stock import download, fit_score, get_json, rank_results, result_text, slug_words
+from .stock import Ranked, download, fit_score, get_json, rank_results, result_text, slug_words
 
 
 def _best_file(video: dict[str, Any], need: SceneNeed) -> tuple[float, dict[str, Any]] | None:
@@ -41,47 +43,98 @@ class PexelsSource:
         self._client = httpx.AsyncClient(timeout=60, transport=transport, headers={"Authorization": api_key})
         self.ranker = ranker or default_ranker()
         self.min_score = self.ranker.min_score if min_score is None else min_score
+        self.warnings: list[str] = []
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def find(self, need: SceneNeed, cache_dir: Path) -> RankedVisual | None:
-        orientation = {"square": "square"}.get(need.orientation, need.orientation)
         for term in need.terms:
-            data = await get_json(
-                self._client,
-                "Pexels",
-                f"{self.base_url}/videos/search",
-                params={"query": term, "orientation": orientation, "per_page": 15, "size": "medium"},
-            )
-            fits, items, texts = [], [], []
-            for video in data.get("videos") or []:
-                best = None if f"pexels:{video.get('id')}" in need.used else _best_file(video, need)
-                if best is not None:
-                    fits.append(best[0])
-                    items.append((video, best[1]))
-                    texts.append(result_text(slug_words(video.get("url")), video.get("tags") or []))
-            ranked = await rank_results(need, self.ranker, self.min_score, texts, fits, items)
-            if not ranked:
-                continue
-            video, f = ranked[0].item
-            target = cache_dir / "pexels" / f"{video['id']}-{f.get('id', 'f')}.mp4"
-            await download(self._client, "Pexels", f["link"], target)
-            need.used.add(f"pexels:{video['id']}")
-            author = (video.get("user") or {}).get("name", "")
-            runner = ranked[1] if len(ranked) > 1 else None
-            return RankedVisual(
-                scene=need.index,
-                source="pexels",
-                kind="clip",
-                path=target,
-                detail=f"pexels {video['id']} '{term}'" + (f" by {author}" if author else ""),
-                score=None if ranked[0].text_score is None else round(ranked[0].text_score, 4),
-                ranker=self.ranker.name,
-                runner_up=f"pexels {runner.item[0]['id']}" if runner else None,
-                runner_up_score=round(runner.text_score, 4) if runner and runner.text_score is not None else None,
-            )
+            chosen = await self._video(need, term, cache_dir) or await self._photo_or_note(need, term, cache_dir)
+            if chosen is not None:
+                return chosen
         return None
+
+    async def _photo_or_note(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
+        """Photos are the second try: a failed photo search is noted in the warnings, and the scene moves on."""
+        try:
+            return await self._photo(need, term, cache_dir)
+        except (AuthError, RateLimited, Cancelled):
+            raise
+        except ReelforgeError as exc:
+            note = f"pexels: photo search failed ({exc.message})"
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return None
+
+    def _picked(self, need: SceneNeed, ranked: list[Ranked], kind: str, path: Path, detail: str) -> RankedVisual:
+        runner = ranked[1] if len(ranked) > 1 else None
+        return RankedVisual(
+            scene=need.index,
+            source="pexels",
+            kind=kind,  # type: ignore[arg-type]
+            path=path,
+            detail=detail,
+            score=None if ranked[0].text_score is None else round(ranked[0].text_score, 4),
+            ranker=self.ranker.name,
+            runner_up=f"pexels {runner.item[0]['id']}" if runner else None,
+            runner_up_score=round(runner.text_score, 4) if runner and runner.text_score is not None else None,
+        )
+
+    async def _video(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
+        orientation = {"square": "square"}.get(need.orientation, need.orientation)
+        data = await get_json(
+            self._client,
+            "Pexels",
+            f"{self.base_url}/videos/search",
+            params={"query": term, "orientation": orientation, "per_page": 15, "size": "medium"},
+        )
+        fits, items, texts = [], [], []
+        for video in data.get("videos") or []:
+            best = None if f"pexels:{video.get('id')}" in need.used else _best_file(video, need)
+            if best is not None:
+                fits.append(best[0])
+                items.append((video, best[1]))
+                texts.append(result_text(slug_words(video.get("url")), video.get("tags") or []))
+        ranked = await rank_results(need, self.ranker, self.min_score, texts, fits, items)
+        if not ranked:
+            return None
+        video, f = ranked[0].item
+        target = cache_dir / "pexels" / f"{video['id']}-{f.get('id', 'f')}.mp4"
+        await download(self._client, "Pexels", f["link"], target)
+        need.used.add(f"pexels:{video['id']}")
+        author = (video.get("user") or {}).get("name", "")
+        detail = f"pexels {video['id']} '{term}'" + (f" by {author}" if author else "")
+        return self._picked(need, ranked, "clip", target, detail)
+
+    async def _photo(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
+        orientation = {"square": "square"}.get(need.orientation, need.orientation)
+        data = await get_json(
+            self._client,
+            "Pexels",
+            f"{self.base_url}/v1/search",
+            params={"query": term, "orientation": orientation, "per_page": 15},
+        )
+        fits, items, texts = [], [], []
+        for photo in data.get("photos") or []:
+            src = photo.get("src") or {}
+            link = src.get("large2x") or src.get("original")
+            if f"pexels-photo:{photo.get('id')}" in need.used or not link or not photo.get("width"):
+                continue
+            width, height = int(photo["width"]), int(photo.get("height") or 0)
+            fits.append(fit_score(width, height, need.duration_s, need.duration_s, need.orientation))
+            items.append((photo, link))
+            texts.append(result_text(photo.get("alt") or "", slug_words(photo.get("url"))))
+        ranked = await rank_results(need, self.ranker, self.min_score, texts, fits, items)
+        if not ranked:
+            return None
+        photo, link = ranked[0].item
+        target = cache_dir / "pexels" / f"photo-{photo['id']}.jpg"
+        await download(self._client, "Pexels", link, target)
+        need.used.add(f"pexels-photo:{photo['id']}")
+        author = photo.get("photographer") or ""
+        detail = f"pexels photo {photo['id']} '{term}'" + (f" by {author}" if author else "")
+        return self._picked(need, ranked, "image", target, detail)
 
 
 __all__ = ["PexelsSource"]
