@@ -82,6 +82,13 @@ class Storyboard(_Model):
     warnings: list[str] = Field(default_factory=list)  # what planning noticed (not read back)
 
 
+def _board_visual(visual: SceneVisual) -> BoardVisual:
+    data = visual.model_dump(exclude={"scene", "fallback_reason"})
+    if visual.path is not None:  # absolute: the plan file may be read from another folder (a job, another shell)
+        data["path"] = Path(visual.path).expanduser().resolve()
+    return BoardVisual(**data)
+
+
 def from_state(state: RunState) -> Storyboard:
     """The plan of a run that has chosen its visuals."""
     script, cfg = state.need_script(), state.config
@@ -96,7 +103,7 @@ def from_state(state: RunState) -> Storyboard:
                 visual_prompt=scene.visual_prompt,
                 visual_hint=scene.visual_hint,
                 duration_s=scene.duration_s,
-                visual=BoardVisual(**visual.model_dump(exclude={"scene", "fallback_reason"})) if visual else None,
+                visual=_board_visual(visual) if visual else None,
                 caption_style=cfg.captions.style,
                 transition=cfg.visuals.transition if i else None,
             )
