@@ -94,7 +94,23 @@ def _request(plan: Path | None, fields: dict[str, Any]) -> Any:
     return request_from_storyboard(plan, **fields)
 
 
+def _plan_path(out: Path) -> Path:
+    """Where ``--plan-only`` writes: ``-o`` when it names a YAML file, ``plan.yaml`` when ``-o`` was not given."""
+    from ..errors import InvalidRequest
+
+    if out.suffix.lower() in (".yaml", ".yml"):
+        return out
+    if out != Path("short.mp4"):
+        raise InvalidRequest({"out": "--plan-only writes YAML: give -o plan.yaml"})
+    return Path("plan.yaml")
+
+
 def register(app: typer.Typer) -> None:
+    _register_short(app)
+    _register_demo(app)
+
+
+def _register_short(app: typer.Typer) -> None:
     @app.command()
     def short(
         topic: Annotated[str | None, Opt("--topic", help="What the short is about (needs an LLM).")] = None,
@@ -124,10 +140,7 @@ def register(app: typer.Typer) -> None:
         from ..errors import InvalidRequest
 
         try:
-            if plan_only and out.suffix.lower() not in (".yaml", ".yml"):
-                if out != Path("short.mp4"):
-                    raise InvalidRequest({"out": "--plan-only writes YAML: give -o plan.yaml"})
-                out = Path("plan.yaml")
+            out = _plan_path(out) if plan_only else out
             request = _request(
                 plan,
                 dict(
@@ -154,6 +167,8 @@ def register(app: typer.Typer) -> None:
             return
         _run(request, None, json_output, "short", upload)
 
+
+def _register_demo(app: typer.Typer) -> None:
     @app.command()
     def demo(
         out: Annotated[Path, Opt("-o", "--out", help="Output MP4.")] = Path("out/demo.mp4"),
