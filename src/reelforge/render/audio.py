@@ -72,8 +72,8 @@ def has_sound(timeline: Timeline) -> bool:
     return timeline.narration is not None or timeline.music is not None
 
 
-# Headroom kept below the requested true peak for the AAC encoder's overshoot (measured here: up to 0.4 dB).
-CODEC_HEADROOM_DB = 0.5
+# Headroom kept below the requested true peak for the AAC encoder's overshoot (measured here: up to 0.6 dB).
+CODEC_HEADROOM_DB = 0.8
 OVERSAMPLE = 4  # the limiter runs at 4x the rate, so it sees inter-sample (true) peaks
 
 
@@ -120,51 +120,61 @@ def _parse(stderr: str) -> Loudness | None:
     return Loudness(num("input_i"), num("input_tp"), num("input_lra"), num("input_thresh"), num("target_offset"))
 
 
+# Limiting peaks by up to this much costs well under 0.5 LU: no need to measure what the limiter takes.
+_CHEAP_OVERSHOOT_DB = 3.0
+
+
 async def measure(
     timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None, cancel: CancelToken | None = None
 ) -> Loudness | None:
     """Measure the audio mix alone; None when there is nothing to measure.
 
-    Where the gain to the target would push the true peak over the ceiling, the gained, limited mix is measured
-    again (audio only, seconds) and the limiter's loudness loss is made up, so the output lands on the target.
+    Where the gain to the target would drive the true peak far over the ceiling, the gained, limited mix is
+    measured once more (audio only, seconds) and the limiter's loudness loss is made up, so the output lands
+    on the target.
     """
     if narration is None and music is None:
         return None
-    loud = await _measure_pass(timeline, narration, music, None, cancel)
+    loud = await _measure_pass(timeline, narration, music, cancel)
     out = timeline.output
     if loud is None or not math.isfinite(loud.input_i) or loud.input_i < -70:
         return loud
     ceiling = out.true_peak_db - CODEC_HEADROOM_DB
-    for _ in range(2):
-        gain = _gain_db(loud, out.loudness_lufs) + loud.limiter_loss_db
-        if loud.input_tp + gain <= ceiling:
-            break
-        again = await _measure_pass(timeline, narration, music, f"volume={gain:.2f}dB,{limiter(ceiling)}", cancel)
-        if again is None or not math.isfinite(again.input_i):
-            break
-        short = out.loudness_lufs - again.input_i
-        if abs(short) < 0.3:
-            break
-        loud = replace(loud, limiter_loss_db=min(12.0, loud.limiter_loss_db + short))
-    return loud
+    gain = _gain_db(loud, out.loudness_lufs)
+    if loud.input_tp + gain - ceiling <= _CHEAP_OVERSHOOT_DB:
+        return loud
+    limited = await _integrated(timeline, narration, music, f"volume={gain:.2f}dB,{limiter(ceiling)}", cancel)
+    if limited is None or out.loudness_lufs - limited < 0.2:
+        return loud
+    # the extra gain meets the limiter too: make up a little more than was lost
+    return replace(loud, limiter_loss_db=min(12.0, 1.25 * (out.loudness_lufs - limited)))
+
+
+def _graph(timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None, tail: str) -> list[str]:
+    g = Graph()
+    g.add(mix_chain(g, timeline, narration, music), tail, "aout")
+    return [*g.input_args(), "-filter_complex", g.script(), "-map", "[aout]", "-f", "null", "-"]
 
 
 async def _measure_pass(
+    timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None, cancel: CancelToken | None
+) -> Loudness | None:
+    out = timeline.output
+    tail = f"loudnorm=I={out.loudness_lufs:g}:TP={out.true_peak_db:g}:LRA=11:print_format=json"
+    return _parse(await run_ffmpeg(_graph(timeline, narration, music, tail), cancel=cancel))
+
+
+async def _integrated(
     timeline: Timeline,
     narration: ProbeResult | None,
     music: ProbeResult | None,
-    chain: str | None,
+    chain: str,
     cancel: CancelToken | None,
-) -> Loudness | None:
-    g = Graph()
-    mix = mix_chain(g, timeline, narration, music)
-    if chain:
-        mix = g.add(mix, chain)
-    out = timeline.output
-    g.add(mix, f"loudnorm=I={out.loudness_lufs:g}:TP={out.true_peak_db:g}:LRA=11:print_format=json", "aout")
-    args = [*g.input_args(), "-filter_complex", g.script(), "-map", "[aout]", "-f", "null", "-"]
-    stderr = await run_ffmpeg(args, cancel=cancel)
-    return _parse(stderr)
+) -> float | None:
+    """Integrated loudness of the mix through ``chain`` (``ebur128`` without true peak: no 192 kHz pass)."""
+    stderr = await run_ffmpeg(_graph(timeline, narration, music, f"{chain},ebur128=framelog=quiet"), cancel=cancel)
+    found = re.search(r"I:\s+(-?[\d.]+) LUFS", stderr[stderr.rfind("Summary:") :])
+    return float(found.group(1)) if found else None
 
 
 async def measure_file(path: Path) -> tuple[float | None, float | None]:
