@@ -7,6 +7,7 @@ import pytest
 from reelforge.errors import AuthError, GenerationFailed, InvalidRequest, ProviderError
 from reelforge.shorts.config import LLMConfig
 from reelforge.shorts.llm import create_llm
+from reelforge.shorts.llm.prompts import ScriptReply
 from reelforge.shorts.metadata import from_llm
 from reelforge.shorts.models import Narration
 from reelforge.shorts.plan import plan_with_llm, write_script
@@ -37,7 +38,7 @@ async def test_ollama_writes_a_clean_script_with_target_length_in_the_prompt() -
     assert script.scenes[0].text == "Volcanoes are openings in the crust."
     assert script.scenes[1].search_terms == ["magma", "lava"]
     body = fake.bodies[0]
-    assert body["format"] == "json" and body["stream"] is False and body["model"] == "llama3.2"
+    assert body["format"] == ScriptReply.model_json_schema() and body["stream"] is False and body["model"] == "llama3.2"
     prompt = body["messages"][-1]["content"]
     assert "about 80 words" in prompt and "Language: de" in prompt and "volcanoes" in prompt
 
@@ -61,7 +62,7 @@ async def test_malformed_json_is_repaired_once() -> None:
         llm = create_llm(LLMConfig(provider="openai", base_url=fake.url + "/v1", api_key="sk-test-123"))
         script = await write_script(llm, "volcanoes", language="en", seconds=30, words_per_minute=160)
     assert len(script.scenes) == 2 and len(fake.bodies) == 2
-    assert fake.bodies[0]["response_format"] == {"type": "json_object"}
+    assert fake.bodies[0]["response_format"]["type"] == "json_schema"
     assert "not valid" in fake.bodies[1]["messages"][-1]["content"]
 
 

@@ -122,6 +122,7 @@ async def _finish(
     p = await asyncio.to_thread(probe, out, True)
     thumb = out.with_suffix(".jpg")
     loudness = await _thumbnail_and_loudness(timeline, out, thumb, p)
+    warnings += audio.loudness_warnings(timeline, *loudness)  # a miss is named in the result and sidecar
     srt = vtt = None
     if caps.srt is not None:
         srt = atomic_write_text(out.with_suffix(".srt"), caps.srt.read_text(encoding="utf-8"))
