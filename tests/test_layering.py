@@ -1,8 +1,9 @@
 """The house's layering, checked by parsing every import (lazy ones inside functions included).
 
-Top to bottom: cli (which starts the server and the MCP server) -> server, mcp -> jobs -> publish, shorts -> generation (and the public api module) ->
-backends, library, render -> media -> config, types, http_errors -> errors. A module may import its own
-package and anything in a lower layer; never a higher layer, never a sibling of its own layer.
+Top to bottom: cli (which starts the server and the MCP server) -> server, mcp -> jobs -> publish, shorts ->
+the public api module -> generation -> backends, library, render -> media -> config, types, http_errors ->
+errors. A module may import its own package and anything in a lower layer; never a higher layer, never a
+sibling of its own layer.
 """
 
 from __future__ import annotations
