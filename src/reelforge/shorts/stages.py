@@ -27,7 +27,7 @@ from .report import sidecar_sections
 from .script import estimate_seconds, load_script, parse_script
 from .state import RunState, StageContext
 from .tts_cache import CachedTTS
-from .visuals import RankedVisual, build_sources, choose_visuals
+from .visuals import RankedVisual, build_sources, choose_visuals, ranking_of
 
 StageFn = Callable[[RunState, StageContext], Awaitable[None]]
 
@@ -142,7 +142,11 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
     """One visual per scene. Saved after every scene: a generated clip is never paid for twice."""
     cfg = state.config
     secrets = {"pexels_api_key", "pixabay_api_key"}
-    state.key = fingerprint("visuals", state.key, cfg.visuals.model_dump(exclude=secrets), cfg.output.aspect_ratio)
+    ranking = await asyncio.to_thread(ranking_of, cfg.visuals)
+    chosen_by = [ranking] if ranking else []  # keys made before ranking existed stay valid for generate
+    state.key = fingerprint(
+        "visuals", state.key, cfg.visuals.model_dump(exclude=secrets), cfg.output.aspect_ratio, *chosen_by
+    )
     visuals = await ctx.restore(state, state.key, _visuals_if_kept)
     if visuals is None:
         earlier = [RankedVisual.model_validate(v) for v in await ctx.partial(state.key) or []]

@@ -40,6 +40,17 @@ def clip_of(config: VisualsConfig) -> object | None:
     return ClipScorer(str(model))
 
 
+def ranking_of(config: VisualsConfig) -> str | None:
+    """The ranker the chain's searching sources use (``semantic`` / ``lexical``), None for ``generate`` alone;
+    part of the visuals checkpoint's key, so installing the model re-chooses rather than reuses. Blocking."""
+    chain = {config.source, *config.fallback}
+    if not chain & {"library", "pexels", "pixabay"}:
+        return None
+    from .rank import default_ranker
+
+    return default_ranker().name
+
+
 def build_sources(
     config: VisualsConfig, generate: GenerateFn | None, cancel: CancelToken | None = None
 ) -> tuple[list[VisualSource], list[str]]:
@@ -152,4 +163,4 @@ async def choose_visuals(
     return out
 
 
-__all__ = ["RankedVisual", "SceneNeed", "build_sources", "choose_visuals", "clip_of", "min_score_of"]
+__all__ = ["RankedVisual", "SceneNeed", "build_sources", "choose_visuals", "clip_of", "min_score_of", "ranking_of"]
