@@ -129,6 +129,23 @@ async def test_editing_one_scene_redoes_only_that_scene(tmp_path: Path, tiny_mp4
     kept = [v.visual.path for v in render.timelines[-1].scenes[:2]]
     assert [Path(p).name for p in kept] == ["generated-1.mp4", "generated-2.mp4"]
 
+    data = yaml.safe_load(plan.read_text())  # the new pick was written back into the plan
+    assert Path(data["scenes"][2]["visual"]["path"]).name == "generated-4.mp4"
+    data["scenes"][0]["search_terms"] = ["kite festival"]  # the visual stays in the file, chosen for other terms
+    plan.write_text(yaml.safe_dump(data, sort_keys=False))
+    await run_short(
+        request_from_storyboard(plan, output=tmp_path / "d.mp4"),
+        config(),
+        data_dir=tmp_path / "data",
+        generate=generate,
+        render=render,
+    )
+    assert len(asked) == 5 and len(spoken) == 4  # scene 1's visual alone is made again
+    assert [Path(v.visual.path).name for v in render.timelines[-1].scenes[1:]] == [
+        "generated-2.mp4",
+        "generated-4.mp4",
+    ]
+
 
 async def test_a_hand_picked_file_and_bad_plans(tmp_path: Path, tiny_mp4: Path, spoken: list[str]) -> None:
     shutil.copy(tiny_mp4, tmp_path / "mine.mp4")

@@ -172,6 +172,7 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
             warnings=state.warnings,
         )
         await ctx.save(state.key, [v.model_dump(mode="json") for v in visuals])
+        await asyncio.to_thread(storyboard.remember_visuals, state.request.script, visuals)
     state.visuals = visuals
 
 

@@ -8,9 +8,9 @@ renders as planned. Editing it redoes only what changed:
 
 - a scene's ``text``: only that scene's sentences are synthesized again (every sentence's audio is kept in
   ``{data_dir}/shorts/tts``, keyed by the engine, voice and sentence);
-- a scene's ``visual``: removed (``visual: null``) or changed search terms with the visual removed, only that
-  scene is chosen again; a ``path:`` of your own is used as given. Every other scene keeps its visual, so
-  nothing already generated or downloaded is paid for again.
+- a scene's ``search_terms`` or ``visual_prompt`` edited, or its ``visual`` removed (``visual: null``): only
+  that scene's visual is chosen again, and written back into the file; a ``path:`` of your own is used as
+  given. Every other scene keeps its visual, so nothing already generated or downloaded is paid for again.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import InvalidRequest
 from ..media import atomic_write_text
 from ..types import CancelToken, ProgressCallback, VideoRequest, VideoResult
+from .checkpoints import fingerprint
 from .config import ShortsConfig
 from .models import SceneVisual
 from .request import ShortRequest
@@ -60,6 +61,7 @@ class BoardVisual(_Model):
     runner_up: str | None = None
     runner_up_score: float | None = None
     cost_usd: float = 0.0
+    chosen_for: str | None = None  # fingerprint of the search terms and prompt it was chosen for
 
 
 class BoardScene(_Model):
@@ -82,8 +84,12 @@ class Storyboard(_Model):
     warnings: list[str] = Field(default_factory=list)  # what planning noticed (not read back)
 
 
-def _board_visual(visual: SceneVisual) -> BoardVisual:
-    data = visual.model_dump(exclude={"scene", "fallback_reason"})
+def _wish(search_terms: list[str], visual_prompt: str | None) -> str:
+    return fingerprint(search_terms, visual_prompt)[:12]
+
+
+def _board_visual(visual: SceneVisual, wish: str) -> BoardVisual:
+    data = {**visual.model_dump(exclude={"scene", "fallback_reason"}), "chosen_for": wish}
     if visual.path is not None:  # absolute: the plan file may be read from another folder (a job, another shell)
         data["path"] = Path(visual.path).expanduser().resolve()
     return BoardVisual(**data)
@@ -103,7 +109,7 @@ def from_state(state: RunState) -> Storyboard:
                 visual_prompt=scene.visual_prompt,
                 visual_hint=scene.visual_hint,
                 duration_s=scene.duration_s,
-                visual=_board_visual(visual) if visual else None,
+                visual=_board_visual(visual, _wish(scene.search_terms, scene.visual_prompt)) if visual else None,
                 caption_style=cfg.captions.style,
                 transition=cfg.visuals.transition if i else None,
             )
@@ -155,6 +161,8 @@ def kept_visuals(board: Storyboard | None, base: Path | None = None) -> dict[int
         v = scene.visual
         if v is None or (v.path is None and v.color is None):
             continue
+        if v.chosen_for is not None and v.chosen_for != _wish(scene.search_terms, scene.visual_prompt):
+            continue  # its search terms or prompt were edited: chosen again
         path = v.path
         if path is not None:
             path = Path(path).expanduser()
@@ -162,7 +170,7 @@ def kept_visuals(board: Storyboard | None, base: Path | None = None) -> dict[int
                 path = base / path
             if not path.is_file():
                 continue
-        fields = v.model_dump(exclude={"kind", "path"})
+        fields = v.model_dump(exclude={"kind", "path", "chosen_for"})
         kept[i] = RankedVisual(scene=i, kind=_kind_of(v), path=path, **fields)  # type: ignore[arg-type]
     return kept
 
@@ -171,6 +179,27 @@ def storyboard_visuals(script_path: Path | None) -> dict[int, SceneVisual]:
     """What ``kept_visuals`` keeps when the request's script is a storyboard, else nothing (blocking)."""
     board = read_storyboard(script_path)
     return kept_visuals(board, Path(script_path).expanduser().parent if script_path else None)
+
+
+def remember_visuals(script_path: Path | None, visuals: list[SceneVisual]) -> bool:
+    """Write the visuals chosen for a storyboard's open scenes back into its file, so the next render keeps
+    them too (nothing is chosen, or paid for, twice). False when the script is no storyboard or nothing was
+    open. Blocking."""
+    board = read_storyboard(script_path)
+    if board is None or script_path is None:
+        return False
+    path = Path(script_path).expanduser()
+    kept = kept_visuals(board, path.parent)
+    changed = False
+    for visual in visuals:
+        if visual.scene in kept or visual.scene >= len(board.scenes):
+            continue
+        scene = board.scenes[visual.scene]
+        scene.visual = _board_visual(visual, _wish(scene.search_terms, scene.visual_prompt))
+        changed = True
+    if changed:
+        write_storyboard(board, path)
+    return changed
 
 
 def request_from_storyboard(path: Path, **overrides: Any) -> ShortRequest:
@@ -262,6 +291,7 @@ __all__ = [
     "kept_visuals",
     "plan_short",
     "read_storyboard",
+    "remember_visuals",
     "request_from_storyboard",
     "run_plan",
     "storyboard_visuals",
