@@ -95,3 +95,11 @@ def test_sections_are_registered_by_their_owners() -> None:
     assert config.section(ShortsConfig) is config.shorts
     assert config.model_dump()["shorts"]["tts"]["engine"] == "espeak"
     assert Config(shorts={"tts": {"engine": "espeak"}}).shorts.tts.engine == "espeak"
+
+
+def test_visual_matching_settings_are_read_from_the_shorts_block() -> None:
+    config = parse_config("shorts:\n  visuals: {min_score: 0.4, clip_model: ./models/clip}\n")
+    assert config.shorts.visuals.min_score == 0.4 and config.shorts.visuals.clip_model == "./models/clip"
+    with pytest.raises(ConfigError) as info:
+        parse_config("shorts:\n  visuals: {min_score: 2}\n")
+    assert info.value.key == "shorts.visuals.min_score"

@@ -48,6 +48,9 @@ class VisualsConfig(_Block):
     fallback: list[Literal["library", "pexels", "pixabay", "generate"]] = Field(default_factory=list)
     transition: str = "fade"
     transition_s: float = Field(default=0.35, ge=0, le=2)
+    # a candidate scoring under this moves the scene to the next source (None: the ranker's own default)
+    min_score: float | None = Field(default=None, ge=0, le=1)
+    clip_model: str | None = None  # also score a frame of each shortlisted candidate with this CLIP ([local])
 
 
 class MusicConfig(_Block):

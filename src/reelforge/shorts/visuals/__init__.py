@@ -26,13 +26,12 @@ DEFAULT_CHAIN = {"library": [], "pexels": ["pixabay"], "pixabay": ["pexels"], "g
 
 def min_score_of(config: VisualsConfig) -> float | None:
     """``shorts.visuals.min_score`` where the config has it (None: the ranker's default)."""
-    value = getattr(config, "min_score", None)
-    return float(value) if value is not None else None
+    return config.min_score
 
 
 def clip_of(config: VisualsConfig) -> object | None:
     """A ``ClipScorer`` for ``shorts.visuals.clip_model`` (a Hugging Face id or a local folder) when set."""
-    model = getattr(config, "clip_model", None)
+    model = config.clip_model
     if not model:
         return None
     from .clip import ClipScorer
