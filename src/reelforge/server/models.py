@@ -75,7 +75,6 @@ class ShortIn(JobOptions):
     caption_style: str | None = Field(default=None, max_length=64)
     target_duration_s: float | None = Field(default=None, gt=0, le=600)
     resolution: int | None = Field(default=None, ge=144, le=4320)
-    upload: Literal["youtube"] | None = None
 
     def request(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, exclude={"callback_url", "publish"})

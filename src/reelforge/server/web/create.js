@@ -145,7 +145,7 @@ const SHORT_SELECTS = {
   tts: ["Voice engine", ["", "piper", "espeak", "edge", "openai", "elevenlabs"]],
   visuals: ["Visuals", ["", "library", "pexels", "pixabay", "generate"]],
   captions: ["Captions", ["", "karaoke", "word", "sentence", "none"]],
-  upload: ["Upload to", [["", "nowhere"], ["youtube", "YouTube"]]],
+  upload: ["Upload to", [["", "nowhere"], ["youtube", "YouTube"], ["tiktok", "TikTok"]]],
 };
 
 const SCRIPT_TYPES = ".txt,.md,.json,.yaml,.yml";
@@ -162,6 +162,8 @@ function shortBody(fields, script) {
     body[name] = ["target_duration_s", "resolution"].includes(name) ? Number(value) : value;
   }
   if (!body.script_text && script.text) body.script_text = script.text;
+  if (body.upload) body.publish = [{ to: body.upload }]; // publishing is the job's own step after the render
+  delete body.upload;
   return body;
 }
 
