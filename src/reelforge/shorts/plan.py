@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter
 
 from ..errors import InvalidRequest
@@ -11,6 +10,7 @@ from .llm import LLM, ask_json
 from .llm.prompts import PLAN_PROMPT, SCRIPT_PROMPT, SYSTEM, PlanReply, ScriptReply
 from .models import Script, ScriptScene
 from .script import STOPWORDS, clean_script, noun_phrases, search_terms
+from .words import WORD
 
 NO_LLM_TOPIC = (
     "--topic needs an LLM to write the script: set shorts.llm.provider to 'ollama' or 'openai' "
@@ -20,7 +20,7 @@ NO_LLM_TOPIC = (
 
 def keywords(text: str, limit: int = 3) -> list[str]:
     """Search terms from plain text: frequent, long, non-stopword words (capitalised names first)."""
-    words = re.findall(r"[^\W\d_][\w'-]*", text)
+    words = WORD.findall(text)
     counts: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
     for i, word in enumerate(words):

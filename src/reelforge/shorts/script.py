@@ -12,6 +12,7 @@ import yaml
 
 from ..errors import InvalidRequest
 from .models import Script, ScriptScene
+from .words import WORD
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _STAGE_BRACKETS = re.compile(r"\[[^\]]*\]|\{[^}]*\}|<[^>]*>")
@@ -218,7 +219,7 @@ PREPOSITIONS = frozenset(_PREPOSITIONS.split())
 #: nouns a viewer does not picture: amounts, time, filler
 VAGUE = frozenset(_VAGUE.split())
 ADVERBS = frozenset(_ADVERBS.split())
-_WORD = re.compile(r"[^\W\d_][\w'-]*|[.,;:!?()\"]")
+_WORD = re.compile(rf"{WORD.pattern}|[.,;:!?()\"]")
 
 
 def _plural(word: str) -> bool:
