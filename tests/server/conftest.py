@@ -19,7 +19,12 @@ from tests.jobs.helpers import register_test_backends
 
 from .helpers import server_config
 
-register_test_backends()
+
+@pytest.fixture(scope="module", autouse=True)
+def _test_backends() -> None:
+    """The job tests' backends (``sleepy``...), registered for each module: the job tests' own fixture
+    removes them after each of its tests, and a whole-suite run has those first."""
+    register_test_backends()
 
 
 @pytest.fixture(scope="session", autouse=True)
