@@ -99,27 +99,22 @@ def release_engine(engine: Engine) -> None:
                 return
 
 
-def _alembic_config() -> Any:
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("version_table", VERSION_TABLE)
-    return cfg
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there already)."""
+def migrate(engine: Engine, migrations: Path = MIGRATIONS_DIR, version_table: str = VERSION_TABLE) -> None:
+    """Bring one Alembic history (the library's by default; the job service has its own) to its newest
+    revision; a no-op when it is there already."""
     from alembic import command
+    from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    cfg = _alembic_config()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations))
+    cfg.set_main_option("version_table", version_table)
     heads = set(ScriptDirectory.from_config(cfg).get_heads())
 
     def current() -> set[str]:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            ctx = MigrationContext.configure(conn, opts={"version_table": version_table})
             return set(ctx.get_current_heads())
 
     if current() == heads:
@@ -130,7 +125,7 @@ def migrate(engine: Engine) -> None:
             command.upgrade(cfg, "head")
     except sa.exc.DatabaseError:
         # Another process migrating the same database at the same moment is fine: wait for it to finish.
-        for _ in range(50):
+        for _ in range(100):
             if current() == heads:
                 return
             time.sleep(0.1)
