@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 
-from ...errors import AuthError, Cancelled, RateLimited, ReelforgeError
 from .base import RankedVisual, SceneNeed
-from .rank import Ranker, default_ranker
-from .stock import Ranked, download, fit_score, get_json, rank_results, result_text, slug_words
+from .rank import Ranker
+from .stock import StockSource, download, fit_score, get_json, rank_results, result_text, slug_words
 
 
 def _best_file(video: dict[str, Any], need: SceneNeed) -> tuple[float, dict[str, Any]] | None:
@@ -28,7 +27,7 @@ def _best_file(video: dict[str, Any], need: SceneNeed) -> tuple[float, dict[str,
     return max(options, key=lambda o: o[0]) if options else None
 
 
-class PexelsSource:
+class PexelsSource(StockSource):
     name = "pexels"
 
     def __init__(
@@ -39,47 +38,8 @@ class PexelsSource:
         ranker: Ranker | None = None,
         min_score: float | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(timeout=60, transport=transport, headers={"Authorization": api_key})
-        self.ranker = ranker or default_ranker()
-        self.min_score = self.ranker.min_score if min_score is None else min_score
-        self.warnings: list[str] = []
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-    async def find(self, need: SceneNeed, cache_dir: Path) -> RankedVisual | None:
-        for term in need.terms:
-            chosen = await self._video(need, term, cache_dir) or await self._photo_or_note(need, term, cache_dir)
-            if chosen is not None:
-                return chosen
-        return None
-
-    async def _photo_or_note(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
-        """Photos are the second try: a failed photo search is noted in the warnings, and the scene moves on."""
-        try:
-            return await self._photo(need, term, cache_dir)
-        except (AuthError, RateLimited, Cancelled):
-            raise
-        except ReelforgeError as exc:
-            note = f"pexels: photo search failed ({exc.message})"
-            if note not in self.warnings:
-                self.warnings.append(note)
-            return None
-
-    def _picked(self, need: SceneNeed, ranked: list[Ranked], kind: str, path: Path, detail: str) -> RankedVisual:
-        runner = ranked[1] if len(ranked) > 1 else None
-        return RankedVisual(
-            scene=need.index,
-            source="pexels",
-            kind=kind,  # type: ignore[arg-type]
-            path=path,
-            detail=detail,
-            score=None if ranked[0].text_score is None else round(ranked[0].text_score, 4),
-            ranker=self.ranker.name,
-            runner_up=f"pexels {runner.item[0]['id']}" if runner else None,
-            runner_up_score=round(runner.text_score, 4) if runner and runner.text_score is not None else None,
-        )
+        client = httpx.AsyncClient(timeout=60, transport=transport, headers={"Authorization": api_key})
+        super().__init__(base_url, client, ranker, min_score)
 
     async def _video(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
         orientation = {"square": "square"}.get(need.orientation, need.orientation)

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 
 from ... import http_errors
-from ...errors import AuthError, ProviderError, RateLimited
+from ...errors import AuthError, Cancelled, ProviderError, RateLimited, ReelforgeError
 from ...media import atomic_path
-from .base import SceneNeed
-from .rank import Ranker, doc_text
+from .base import RankedVisual, SceneNeed
+from .rank import Ranker, default_ranker, doc_text
 
 
 async def get_json(client: httpx.AsyncClient, provider: str, url: str, **kwargs: object) -> dict:
@@ -120,4 +120,70 @@ def result_text(*parts: object) -> str:
     return doc_text("", *(" ".join(map(str, p)) if isinstance(p, list) else str(p or "") for p in parts))
 
 
-__all__ = ["Ranked", "download", "fit_score", "get_json", "rank_results", "result_text", "slug_words"]
+class StockSource:
+    """What Pexels and Pixabay share: the search loop over a scene's terms (a video first, then a photo), the
+    ranked pick with its runner-up, and warnings for failed photo searches. Subclasses add ``_video`` and
+    ``_photo``."""
+
+    name = ""
+
+    def __init__(self, base_url: str, client: httpx.AsyncClient, ranker: Ranker | None, min_score: float | None):
+        self.base_url = base_url.rstrip("/")
+        self._client = client
+        self.ranker = ranker or default_ranker()
+        self.min_score = self.ranker.min_score if min_score is None else min_score
+        self.warnings: list[str] = []
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _video(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
+        raise NotImplementedError
+
+    async def _photo(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
+        raise NotImplementedError
+
+    async def find(self, need: SceneNeed, cache_dir: Path) -> RankedVisual | None:
+        for term in need.terms:
+            chosen = await self._video(need, term, cache_dir) or await self._photo_or_note(need, term, cache_dir)
+            if chosen is not None:
+                return chosen
+        return None
+
+    async def _photo_or_note(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
+        """Photos are the second try: a failed photo search is noted in the warnings, and the scene moves on."""
+        try:
+            return await self._photo(need, term, cache_dir)
+        except (AuthError, RateLimited, Cancelled):
+            raise
+        except ReelforgeError as exc:
+            note = f"{self.name}: photo search failed ({exc.message})"
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return None
+
+    def _picked(self, need: SceneNeed, ranked: list[Ranked], kind: str, path: Path, detail: str) -> RankedVisual:
+        runner = ranked[1] if len(ranked) > 1 else None
+        return RankedVisual(
+            scene=need.index,
+            source=self.name,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]
+            path=path,
+            detail=detail,
+            score=None if ranked[0].text_score is None else round(ranked[0].text_score, 4),
+            ranker=self.ranker.name,
+            runner_up=f"{self.name} {runner.item[0]['id']}" if runner else None,
+            runner_up_score=round(runner.text_score, 4) if runner and runner.text_score is not None else None,
+        )
+
+
+__all__ = [
+    "Ranked",
+    "StockSource",
+    "download",
+    "fit_score",
+    "get_json",
+    "rank_results",
+    "result_text",
+    "slug_words",
+]
