@@ -1,18 +1,14 @@
 """The shared template for hosted backends: one submit, bounded polling, download, a cheap check.
 
 A provider file implements four verbs over a typed ``ProviderJob`` (no per-job state on the backend):
+``submit(plan, client) -> ProviderJob`` (the one billable call; ``job.data`` carries what is needed later),
+``poll(job, client) -> PollResult``, ``cancel(job, client)`` where the provider has it, and
+``fetch(job, result, client, dest)`` (default: the result's bytes, else its first URL via ``client.download``).
 
-- ``submit(plan, client) -> ProviderJob``: the one billable call; the job carries whatever the provider
-  needs later (status/response URLs, model path, operation name) in ``job.data``;
-- ``poll(job, client) -> PollResult``: the provider's status mapped onto ``PollResult``;
-- ``cancel(job, client)``: ask the provider to stop, where it has an endpoint for that;
-- ``fetch(job, result, client, dest)``: write the finished video to ``dest`` (default: the bytes in the
-  result, else the first output URL through ``client.download``).
-
-Small hooks cover what providers do differently: ``lookup`` (find a job a lost submit may have made),
-``resumable`` (complete a stored job that carries only its id), ``start`` (a billable call whose answer
-already holds the result), ``download_headers``; completion callbacks (``callbacks.py``): ``supports_callback``,
-``callback_params`` (the submit adds ``callback_fields()``), ``verify_callback``. ``run`` is never overridden.
+Small hooks cover what providers do differently: ``response_error`` (codes in an answer's body),
+``lookup`` (find a job a lost submit may have made), ``resumable`` (complete a stored job that carries only
+its id), ``start`` (a billable call whose answer already holds the result), ``download_headers``; callbacks
+(``callbacks.py``): ``supports_callback``, ``callback_params``, ``verify_callback``. ``run`` is not overridden.
 """
 
 from __future__ import annotations
@@ -138,17 +134,22 @@ class HostedBackend(Backend):
 
     async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One HTTP call with this provider's auth and the shared error mapping (the secret scrubbed)."""
-        headers = {**self.headers(), **kwargs.pop("headers", {})}
-        if not url.startswith(("http://", "https://")):
-            url = self.base_url + url
+        headers, where = {**self.headers(), **kwargs.pop("headers", {})}, kwargs.pop("where", method.lower())
+        url = url if url.startswith(("http://", "https://")) else self.base_url + url
         try:
             with map_transport_errors(self.name):
                 response = await client.call(method, url, headers=headers, **kwargs)
+            if (error := self.response_error(response, where)) is not None:
+                raise error
             raise_for_status(response, who=self.name, secret_env=self.secret_env[0] if self.secret_env else None)
             return response
         except ReelforgeError as exc:
             scrub_secret(exc, self.secret)  # a provider may echo the key back in its error text
             raise
+
+    def response_error(self, response: httpx.Response, where: str) -> ReelforgeError | None:
+        """The provider's own reading of an answer (codes in the body), before the shared status mapping."""
+        return None
 
     # -- the provider's part ---------------------------------------------------------------------
     async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:

@@ -23,10 +23,10 @@ from ..errors import (
     InvalidRequest,
     ReelforgeError,
 )
-from ..http_errors import error_text, map_transport_errors, raise_for_status
+from ..http_errors import error_text
 from ..types import ModelSpec, VideoRequest
 from .base import BackendConfig, Plan, ProviderJob
-from .hosted import HostedBackend, HostedConfig, PollResult, scrub_secret
+from .hosted import HostedBackend, HostedConfig, PollResult
 from .http import ProviderClient
 from .prices import find_rule
 
@@ -123,21 +123,11 @@ class LumaBackend(HostedBackend):
         return round(float(price), 4)
 
     # -- the provider's part ---------------------------------------------------------------------------
-    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One call with Luma's refusals mapped (credits, moderation), the key scrubbed from any error."""
-        headers = {**self.headers(), **kwargs.pop("headers", {})}
-        try:
-            with map_transport_errors(self.name):
-                response = await client.call(method, self.base_url + url, headers=headers, **kwargs)
-            if response.status_code >= 400:
-                error = detail_error(response.status_code, error_text(response), "refused the request")
-                if error is not None and response.status_code not in (401, 403, 429):
-                    raise error
-                raise_for_status(response, who=self.name, secret_env=self.secret_env[0])
-            return response
-        except ReelforgeError as exc:
-            scrub_secret(exc, self.secret)
-            raise
+    def response_error(self, response: httpx.Response, where: str) -> ReelforgeError | None:
+        """Luma's refusals (credits, moderation); auth and rate limits go to the shared mapping."""
+        if response.status_code < 400 or response.status_code in (401, 403, 429):
+            return None
+        return detail_error(response.status_code, error_text(response), "refused the request")
 
     def body(self, plan: Plan) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -29,7 +29,7 @@ from ..errors import (
     RateLimited,
     ReelforgeError,
 )
-from ..http_errors import map_transport_errors, raise_for_status, retry_after_seconds
+from ..http_errors import raise_for_status, retry_after_seconds
 from ..types import ModelSpec, VideoRequest
 from .base import BackendConfig, Plan, ProviderJob
 from .hosted import HostedBackend, HostedConfig, PollResult, scrub_secret
@@ -166,19 +166,9 @@ class SeedanceBackend(HostedBackend):
     def models(self) -> list[ModelSpec]:
         return list(MODELS)
 
-    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """``HostedBackend.call`` with Ark's error codes read first (quota, moderation, overload)."""
-        headers = {**self.headers(), **kwargs.pop("headers", {})}
-        where = kwargs.pop("where", method.lower())
-        try:
-            with map_transport_errors(self.name):
-                response = await client.call(method, self.base_url + url, headers=headers, **kwargs)
-            if (error := ark_error(response, where)) is not None:
-                raise error
-            return response
-        except ReelforgeError as exc:
-            scrub_secret(exc, self.secret)
-            raise
+    def response_error(self, response: httpx.Response, where: str) -> ReelforgeError | None:
+        """Ark's error codes read first (quota, moderation, overload)."""
+        return ark_error(response, where)
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, request: VideoRequest) -> Plan:

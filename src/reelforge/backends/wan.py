@@ -27,10 +27,10 @@ from ..errors import (
     RateLimited,
     ReelforgeError,
 )
-from ..http_errors import error_text, map_transport_errors, raise_for_status, retry_after_seconds
+from ..http_errors import error_text, retry_after_seconds
 from ..types import ModelSpec, VideoRequest
 from .base import BackendConfig, Plan, ProviderJob
-from .hosted import HostedBackend, HostedConfig, PollResult, scrub_secret
+from .hosted import HostedBackend, HostedConfig, PollResult
 from .http import ProviderClient
 from .validate import size_for
 
@@ -156,29 +156,16 @@ class WanBackend(HostedBackend):
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.secret}"}
 
-    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One call with DashScope's codes mapped (rate limit, arrears, content inspection), the key scrubbed."""
-        headers = {**self.headers(), **kwargs.pop("headers", {})}
-        try:
-            with map_transport_errors(self.name):
-                response = await client.call(method, self.base_url + url, headers=headers, **kwargs)
-            if response.status_code >= 400:
-                self._raise(response)
-            return response
-        except ReelforgeError as exc:
-            scrub_secret(exc, self.secret)
-            raise
-
-    def _raise(self, response: httpx.Response) -> None:
+    def response_error(self, response: httpx.Response, where: str) -> ReelforgeError | None:
+        """DashScope's codes (rate limit, arrears, content inspection) read first."""
+        if response.status_code < 400:
+            return None
         try:
             code = str(response.json().get("code") or "")
         except (ValueError, AttributeError):
             code = ""
         retry = retry_after_seconds(response)
-        error = code_error(response.status_code, code, error_text(response), "refused the request", retry)
-        if error is not None:
-            raise error
-        raise_for_status(response, who=self.name, secret_env=self.secret_env[0])
+        return code_error(response.status_code, code, error_text(response), "refused the request", retry)
 
     def body(self, plan: Plan) -> dict[str, Any]:
         inputs: dict[str, Any] = {"prompt": plan.prompt} if plan.prompt else {}

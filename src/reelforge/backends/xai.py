@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ..errors import AuthError, BackendUnavailable, ContentRejected, GenerationFailed, ReelforgeError
-from ..http_errors import error_text, map_transport_errors, raise_for_status
+from ..http_errors import error_text
 from ..types import ModelSpec, VideoRequest
 from .base import BackendConfig, Plan, ProviderJob
 from .hosted import HostedBackend, HostedConfig, PollResult, scrub_secret
@@ -93,20 +93,9 @@ class XaiBackend(HostedBackend):
     def models(self) -> list[ModelSpec]:
         return list(MODELS)
 
-    async def call(self, client: ProviderClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One call: credits and moderation read from xAI's words first, then the shared mapping."""
-        headers = {**self.headers(), **kwargs.pop("headers", {})}
-        where = kwargs.pop("where", method.lower())
-        try:
-            with map_transport_errors(self.name):
-                response = await client.call(method, self.base_url + url, headers=headers, **kwargs)
-            if (error := xai_error(response, where)) is not None:
-                raise error
-            raise_for_status(response, who="xai", secret_env="XAI_API_KEY")
-            return response
-        except ReelforgeError as exc:
-            scrub_secret(exc, self.secret)
-            raise
+    def response_error(self, response: httpx.Response, where: str) -> ReelforgeError | None:
+        """Credits and moderation read from xAI's words first; the shared mapping takes the rest."""
+        return xai_error(response, where)
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, request: VideoRequest) -> Plan:
