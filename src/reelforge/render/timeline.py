@@ -153,6 +153,7 @@ class Scene(_Model):
     visual: Visual
     fit: Fit = "cover"
     transition: Transition | None = None  # into this scene; ignored on the first scene
+    caption_style: str | CaptionStyle | None = None  # captions whose first word falls here; None = the captions'
 
 
 class Word(_Model):
