@@ -11,6 +11,7 @@ import pysubs2
 from ..media.filters import ass_text
 from ..media.fonts import FontPlan, plan_fonts
 from .backdrop import scene_backdrops
+from .caption_looks import Look, caption_looks, runs, word_scenes
 from .styles import MIN_CONTRAST, ass_style, ass_tag_color, readable_style, resolve_style, safe_margins, text_contrast
 from .timeline import Captions, CaptionStyle, Timeline, Word
 
@@ -91,8 +92,11 @@ def _ms(s: float) -> int:
     return round(s * 1000)
 
 
-def _events(cap: Captions, style: CaptionStyle, plan: FontPlan) -> list[pysubs2.SSAEvent]:
-    words = [w for w in cap.words if w.text.strip()]
+def _events(
+    words: list[Word], cap: Captions, style: CaptionStyle, plan: FontPlan, name: str, until: float | None
+) -> list[pysubs2.SSAEvent]:
+    """Events in ASS style ``name`` for ``words`` (non-empty, one run of the same style); the last ends by
+    ``until``, where the next run starts."""
     if style.uppercase:
         words = [w.model_copy(update={"text": w.text.upper()}) for w in words]
     hi, base = ass_tag_color(style.highlight_color), ass_tag_color(style.primary_color)
@@ -105,7 +109,7 @@ def _events(cap: Captions, style: CaptionStyle, plan: FontPlan) -> list[pysubs2.
     events = []
     for g, ph in enumerate(groups):
         idx = [j for line in ph for j in line]
-        nxt = words[next(j for line in groups[g + 1] for j in line)].start_s if g + 1 < len(groups) else None
+        nxt = words[next(j for line in groups[g + 1] for j in line)].start_s if g + 1 < len(groups) else until
         end = words[idx[-1]].end_s + _HOLD_S
         end = max(words[idx[-1]].end_s, min(end, nxt) if nxt is not None else end)
         if cap.mode == "word" and nxt is not None:
@@ -126,12 +130,10 @@ def _events(cap: Captions, style: CaptionStyle, plan: FontPlan) -> list[pysubs2.
                 s = words[idx[0]].start_s if k == 0 else words[j].start_s
                 e = words[idx[k + 1]].start_s if k + 1 < len(idx) else end
                 if e > s:
-                    events.append(pysubs2.SSAEvent(start=_ms(s), end=_ms(e), style="Caption", text=render(j)))
+                    events.append(pysubs2.SSAEvent(start=_ms(s), end=_ms(e), style=name, text=render(j)))
         else:
             events.append(
-                pysubs2.SSAEvent(
-                    start=_ms(words[idx[0]].start_s), end=_ms(end), style="Caption", text=pop + render(None)
-                )
+                pysubs2.SSAEvent(start=_ms(words[idx[0]].start_s), end=_ms(end), style=name, text=pop + render(None))
             )
     return events
 
@@ -181,7 +183,7 @@ def write_captions(timeline: Timeline, folder: Path, out_stem: Path | None) -> C
     style = resolve_style(cap.style) if cap is not None else resolve_style("bold")
     family = (cap.font if cap is not None else None) or style.font
     if burn and cap is not None:
-        _add_captions(subs, res, timeline, cap, style, family, scale)
+        _add_captions(subs, res, timeline, cap, scale)
     if titles:
         tplan, warn = plan_fonts(titles, family, True, what="title")
         res.warnings += warn
@@ -201,49 +203,48 @@ def write_captions(timeline: Timeline, folder: Path, out_stem: Path | None) -> C
     return res
 
 
-def _add_captions(
-    subs: pysubs2.SSAFile,
-    res: CaptionFiles,
-    timeline: Timeline,
-    cap: Captions,
-    style: CaptionStyle,
-    family: str | None,
-    scale: float,
-) -> None:
-    """The caption style(s) and events; scenes where the text would not read get the boxed style."""
+def _add_captions(subs: pysubs2.SSAFile, res: CaptionFiles, timeline: Timeline, cap: Captions, scale: float) -> None:
+    """One ASS style per caption style in use (the captions' own is ``Caption``), each event in the style of the
+    scene its first word falls in; where a style would not read over a scene, a boxed variant of it there."""
     lr, top, bottom = safe_margins(*timeline.output.size)
-    texts = [x.text.upper() if style.uppercase else x.text for x in cap.words]
-    plan, warn = plan_fonts(texts, family, style.bold, what="captions")
-    res.warnings += warn
-    res.fonts.append(plan)
-    res.font = plan.description
     margin_v = (
         round(cap.margin_v * scale)
         if cap.margin_v is not None
         else ({"bottom": bottom, "top": top, "middle": 0}[cap.position])
     )
-    rtl = _rtl("".join(texts))
     margins = (lr, top, margin_v)
-    subs.styles["Caption"] = ass_style(style, plan.primary.family, scale, _ALIGN[cap.position], margins, rtl=rtl)
-    events = _events(cap, style, plan)
-    boxed, warn = _readable(timeline, cap, style, (top, margin_v))
-    if boxed is not None:
-        boxed_style, spans = boxed
-        subs.styles["CaptionBoxed"] = ass_style(
-            boxed_style, plan.primary.family, scale, _ALIGN[cap.position], margins, rtl=rtl
-        )
-        for e in events:
-            if any(e.start < _ms(b) and e.end > _ms(a) for a, b in spans):
-                e.style = "CaptionBoxed"
-    res.warnings += warn
-    subs.events += events
+    words = [w for w in cap.words if w.text.strip()]
+    looks, of_scene = caption_looks(timeline, cap)
+    warnings = _readable(timeline, cap, looks, of_scene, (top, margin_v))
+    spans = runs([of_scene[i] for i in word_scenes(words, timeline.scene_starts())])
+    for k, look in enumerate(looks):
+        mine = [(a, b) for a, b, used in spans if used == k]
+        if not mine:
+            continue
+        style = look.style
+        texts = [w.text.upper() if style.uppercase else w.text for a, b in mine for w in words[a:b]]
+        plan, warn = plan_fonts(texts, cap.font or style.font, style.bold, what="captions")
+        res.warnings += [m for m in warn if m not in res.warnings]
+        res.fonts.append(plan)
+        res.font = res.font or plan.description
+        rtl, align = _rtl("".join(texts)), _ALIGN[cap.position]
+        subs.styles[look.name] = ass_style(style, plan.primary.family, scale, align, margins, rtl=rtl)
+        if look.boxed is not None:
+            subs.styles[look.boxed_name] = ass_style(look.boxed, plan.primary.family, scale, align, margins, rtl=rtl)
+        for a, b in mine:
+            until = words[b].start_s if b < len(words) else None
+            for e in _events(words[a:b], cap, style, plan, look.name, until):
+                if any(e.start < _ms(y) and e.end > _ms(x) for x, y in look.low_spans):
+                    e.style = look.boxed_name
+                subs.events.append(e)
+    res.warnings += warnings
 
 
 def _readable(
-    timeline: Timeline, cap: Captions, style: CaptionStyle, margins: tuple[int, int]
-) -> tuple[tuple[CaptionStyle, list[tuple[float, float]]] | None, list[str]]:
-    """Measure the captions' contrast over each scene; where it is under 4.5:1, a boxed style and the spans it
-    covers, with a warning per scene."""
+    timeline: Timeline, cap: Captions, looks: list[Look], of_scene: list[int], margins: tuple[int, int]
+) -> list[str]:
+    """Measure each scene's captions' contrast (in that scene's style) over what is behind them; where it is
+    under 4.5:1, give that style a boxed variant over those scenes, and warn per scene."""
     w, h = timeline.output.size
     top, margin_v = margins
     rows = {
@@ -252,21 +253,20 @@ def _readable(
         "middle": (0.42 * h, 0.58 * h),
     }[cap.position]
     band = (max(0.0, rows[0] / h), min(1.0, rows[1] / h))
-    low: list[tuple[float, float, float]] = []
-    spans: list[tuple[float, float]] = []
-    warnings: list[str] = []
+    low: dict[int, list[tuple[float, float, float]]] = {}
+    notes: list[tuple[int, str]] = []
     for i, (start, scene) in enumerate(zip(timeline.scene_starts(), timeline.scenes, strict=True)):
+        look = looks[of_scene[i]]
         colours = scene_backdrops(scene.visual, (w, h), band, scene.duration_s)
-        worst = min((text_contrast(style, c) for c in colours), default=21.0)
+        worst = min((text_contrast(look.style, c) for c in colours), default=21.0)
         if worst < MIN_CONTRAST:
-            low += colours
-            spans.append((start, start + scene.duration_s))
-            warnings.append(f"captions: contrast {worst:.1f}:1 over scene {i + 1}")
-    if not spans:
-        return None, []
-    boxed, reached = readable_style(style, low)
-    warnings = [f"{m}; drawn on a box ({reached:.1f}:1)" for m in warnings]
-    return (boxed, spans), warnings
+            low.setdefault(of_scene[i], []).extend(colours)
+            look.low_spans.append((start, start + scene.duration_s))
+            notes.append((of_scene[i], f"captions: contrast {worst:.1f}:1 over scene {i + 1}"))
+    reached: dict[int, float] = {}
+    for k, colours in low.items():
+        looks[k].boxed, reached[k] = readable_style(looks[k].style, colours)
+    return [f"{m}; drawn on a box ({reached[k]:.1f}:1)" for k, m in notes]
 
 
 def _sidecars(cap: Captions, folder: Path) -> tuple[Path, Path]:

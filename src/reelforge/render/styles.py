@@ -54,18 +54,15 @@ PRESETS: dict[str, CaptionStyle] = {
 _SAFE = {"portrait": (0.08, 0.12, 0.20), "landscape": (0.06, 0.07, 0.09), "square": (0.07, 0.08, 0.12)}
 
 
-def resolve_style(style: str | CaptionStyle) -> CaptionStyle:
+def resolve_style(style: str | CaptionStyle, where: str = "captions.style") -> CaptionStyle:
+    """A preset by name, or the style itself; ``where`` names the field in the error for an unknown name."""
     if isinstance(style, CaptionStyle):
         return style
     try:
         return PRESETS[style]
     except KeyError:
         raise InvalidRequest(
-            {
-                "captions.style": (
-                    f"unknown caption style {style!r}; choose one of {', '.join(PRESETS)} or pass a CaptionStyle"
-                )
-            }
+            {where: f"unknown caption style {style!r}; choose one of {', '.join(PRESETS)} or pass a CaptionStyle"}
         ) from None
 
 
