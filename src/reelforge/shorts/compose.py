@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
+from ..errors import InvalidRequest
 from ..render import (
     Captions,
+    CaptionStyle,
     ClipVisual,
     ColorVisual,
     ImageVisual,
@@ -17,10 +21,28 @@ from ..render import (
     Transition,
     Word,
 )
+from ..render.timeline import TransitionKind
 from .config import ShortsConfig
 from .models import Narration, SceneVisual
 
 END_HOLD_S = 0.5
+#: the transitions a scene may enter with (``cut``: none)
+TRANSITIONS: tuple[str, ...] = get_args(TransitionKind)
+
+
+@dataclass(frozen=True)
+class SceneLook:
+    """A scene's own caption style and transition into it (from a storyboard); None: the config's."""
+
+    caption_style: str | CaptionStyle | None = None
+    transition: str | None = None
+
+
+def check_transition(kind: str, where: str) -> str:
+    """``kind`` when it is a transition the renderer knows, else InvalidRequest naming ``where``."""
+    if kind not in TRANSITIONS:
+        raise InvalidRequest({where: f"unknown transition {kind!r}; choose one of {', '.join(TRANSITIONS)}"})
+    return kind
 
 
 def scene_durations(narration: Narration) -> list[float]:
@@ -41,18 +63,39 @@ def _visual(v: SceneVisual) -> ClipVisual | ImageVisual | ColorVisual:
     return ColorVisual(color=v.color or "#101820", gradient_to=v.gradient_to, title=v.title)
 
 
+def _transition(kind: str, duration_s: float) -> Transition | None:
+    return None if kind == "cut" or duration_s <= 0 else Transition(kind=kind, duration_s=duration_s)  # type: ignore[arg-type]
+
+
+def _scenes(
+    config: ShortsConfig, durations: list[float], visuals: list[SceneVisual], looks: list[SceneLook]
+) -> list[Scene]:
+    """One scene per visual; a scene's own transition and caption style (its look) win over the config's."""
+    default = config.captions.style
+    scenes = []
+    for i, (d, v) in enumerate(zip(durations, visuals, strict=True)):
+        look = looks[i] if i < len(looks) else SceneLook()
+        style = None if look.caption_style in (None, default) else look.caption_style
+        transition = None
+        if i:  # the first scene enters with nothing
+            where = f"scenes[{i}].transition" if look.transition else "shorts.visuals.transition"
+            kind = check_transition(look.transition or config.visuals.transition, where)
+            transition = _transition(kind, config.visuals.transition_s)
+        scenes.append(Scene(duration_s=d, visual=_visual(v), transition=transition, caption_style=style))
+    return scenes
+
+
 def build_timeline(
-    config: ShortsConfig, narration: Narration, visuals: list[SceneVisual], music: Path | None, title: str | None = None
+    config: ShortsConfig,
+    narration: Narration,
+    visuals: list[SceneVisual],
+    music: Path | None,
+    title: str | None = None,
+    looks: list[SceneLook] | None = None,
 ) -> Timeline:
+    """The renderer's timeline; ``looks`` (a storyboard's, by scene) set scenes' own transition and caption style."""
     out = config.output
-    durations = scene_durations(narration)
-    transition = None
-    if config.visuals.transition != "cut" and config.visuals.transition_s > 0:
-        transition = Transition(kind=config.visuals.transition, duration_s=config.visuals.transition_s)
-    scenes = [
-        Scene(duration_s=d, visual=_visual(v), transition=transition if i else None)
-        for i, (d, v) in enumerate(zip(durations, visuals, strict=True))
-    ]
+    scenes = _scenes(config, scene_durations(narration), visuals, looks or [])
     captions = None
     if config.captions.mode != "none":
         captions = Captions(
@@ -77,4 +120,4 @@ def build_timeline(
     )
 
 
-__all__ = ["END_HOLD_S", "build_timeline", "scene_durations"]
+__all__ = ["END_HOLD_S", "TRANSITIONS", "SceneLook", "build_timeline", "check_transition", "scene_durations"]

@@ -204,8 +204,9 @@ async def render_stage(state: RunState, ctx: StageContext) -> None:
     """One ffmpeg render of the timeline; the sidecar is written once, with the studio's sections in it."""
     request = state.request
     output = Path(request.output).expanduser() if request.output else ctx.work_dir / "short.mp4"
+    looks = await asyncio.to_thread(storyboard.scene_looks, request.script)  # a storyboard's own per-scene looks
     timeline = build_timeline(
-        state.config, state.need_narration(), state.visuals, state.music, title=state.need_metadata().title
+        state.config, state.need_narration(), state.visuals, state.music, title=state.need_metadata().title, looks=looks
     )
     state.rendered = await ctx.render(
         timeline,
@@ -214,7 +215,7 @@ async def render_stage(state: RunState, ctx: StageContext) -> None:
         on_progress=ctx.progress,
         sidecar_extra=lambda rendered: {
             **sidecar_sections(state, rendered, ctx.work_dir),
-            "storyboard": storyboard.from_state(state).model_dump(mode="json"),
+            "storyboard": storyboard.from_state(state, looks).model_dump(mode="json"),
         },
     )
 

@@ -10,7 +10,9 @@ renders as planned. Editing it redoes only what changed:
   ``{data_dir}/shorts/tts``, keyed by the engine, voice and sentence);
 - a scene's ``search_terms`` or ``visual_prompt`` edited, or its ``visual`` removed (``visual: null``): only
   that scene's visual is chosen again, and written back into the file; a ``path:`` of your own is used as
-  given. Every other scene keeps its visual, so nothing already generated or downloaded is paid for again.
+  given. Every other scene keeps its visual, so nothing already generated or downloaded is paid for again;
+- a scene's ``caption_style`` (a preset name, or a mapping of ``CaptionStyle`` fields) or ``transition`` (into
+  it: a renderer transition kind, or ``cut``): the render uses them for that scene; unset, the config's.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidRequest
 from ..media import atomic_write_text
+from ..render import PRESETS, CaptionStyle
 from ..types import CancelToken, ProgressCallback, VideoRequest, VideoResult
 from .checkpoints import fingerprint
+from .compose import TRANSITIONS, SceneLook
 from .config import ShortsConfig
 from .models import SceneVisual
 from .request import ShortRequest
@@ -71,8 +75,8 @@ class BoardScene(_Model):
     visual_hint: str | None = None
     duration_s: float | None = None
     visual: BoardVisual | None = None
-    caption_style: str | None = None
-    transition: str | None = None
+    caption_style: str | CaptionStyle | None = None  # a preset name or a style of its own; None: the request's
+    transition: str | None = None  # into this scene; None: the config's
 
 
 class Storyboard(_Model):
@@ -95,13 +99,16 @@ def _board_visual(visual: SceneVisual, wish: str) -> BoardVisual:
     return BoardVisual(**data)
 
 
-def from_state(state: RunState) -> Storyboard:
-    """The plan of a run that has chosen its visuals."""
+def from_state(state: RunState, looks: list[SceneLook] | None = None) -> Storyboard:
+    """The plan of a run that has chosen its visuals; ``looks`` (the storyboard it was made from, by scene) keep
+    scenes' own caption style and transition."""
     script, cfg = state.need_script(), state.config
     visuals = {v.scene: v for v in state.visuals}
+    looks = looks or []
     scenes = []
     for i, scene in enumerate(script.scenes):
         visual = visuals.get(i)
+        look = looks[i] if i < len(looks) else SceneLook()
         scenes.append(
             BoardScene(
                 text=scene.text,
@@ -110,11 +117,12 @@ def from_state(state: RunState) -> Storyboard:
                 visual_hint=scene.visual_hint,
                 duration_s=scene.duration_s,
                 visual=_board_visual(visual, _wish(scene.search_terms, scene.visual_prompt)) if visual else None,
-                caption_style=cfg.captions.style,
-                transition=cfg.visuals.transition if i else None,
+                caption_style=look.caption_style or cfg.captions.style,
+                transition=(look.transition or cfg.visuals.transition) if i else None,
             )
         )
     kept = state.request.model_dump(include=set(KEPT), exclude_none=True, mode="json")
+    kept.setdefault("caption_style", cfg.captions.style)  # what a scene's own style is told apart from
     return Storyboard(title=script.title, language=script.language, request=kept, scenes=scenes)
 
 
@@ -137,10 +145,45 @@ def read_storyboard(path: Path | None) -> Storyboard | None:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         return None
     try:
-        return Storyboard.model_validate(data)
+        board = Storyboard.model_validate(data)
     except ValidationError as exc:
         problems = {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()}
         raise InvalidRequest({f"plan.{k}": v for k, v in problems.items()}) from None
+    _check_looks(board)
+    return board
+
+
+def _check_looks(board: Storyboard) -> None:
+    """Each scene's transition is one the renderer knows and its caption style a preset (or the request's own,
+    checked where the request's is)."""
+    problems: dict[str, str] = {}
+    own = board.request.get("caption_style")
+    for i, scene in enumerate(board.scenes):
+        if scene.transition is not None and scene.transition not in TRANSITIONS:
+            problems[f"plan.scenes.{i}.transition"] = (
+                f"scene {i + 1}: unknown transition {scene.transition!r}; choose one of {', '.join(TRANSITIONS)}"
+            )
+        style = scene.caption_style
+        if isinstance(style, str) and style not in PRESETS and style != own:
+            problems[f"plan.scenes.{i}.caption_style"] = (
+                f"scene {i + 1}: unknown caption style {style!r}; choose one of {', '.join(PRESETS)} "
+                "or give the style's fields"
+            )
+    if problems:
+        raise InvalidRequest(problems)
+
+
+def scene_looks(script_path: Path | None) -> list[SceneLook] | None:
+    """Per scene, the caption style and transition a storyboard gives it; None when the script is no storyboard
+    (blocking: reads the file)."""
+    board = read_storyboard(script_path)
+    if board is None:
+        return None
+    own = board.request.get("caption_style")  # a scene that repeats it follows the request (and --caption-style)
+    return [
+        SceneLook(caption_style=None if s.caption_style == own else s.caption_style, transition=s.transition)
+        for s in board.scenes
+    ]
 
 
 def _kind_of(visual: BoardVisual) -> str:
@@ -236,7 +279,7 @@ async def run_plan(
                 await _run_stage(stage, state, ctx)
     finally:
         await ctx.aclose()
-    board = from_state(state)
+    board = from_state(state, await asyncio.to_thread(scene_looks, request.script))
     board.warnings = list(dict.fromkeys(state.warnings))
     return board
 
@@ -294,6 +337,7 @@ __all__ = [
     "remember_visuals",
     "request_from_storyboard",
     "run_plan",
+    "scene_looks",
     "storyboard_visuals",
     "write_storyboard",
 ]
