@@ -212,7 +212,9 @@ class FalBackend(CatalogBackend):
             error = None
             if status == "failed":
                 error = GenerationFailed(f"{self.name} request {job.id} failed: {data.get('error', '')}"[:300])
-            return PollResult(status=status, error=error, raw=data)  # type: ignore[arg-type]
+            position = data.get("queue_position")
+            queued = position if isinstance(position, int) and status == "queued" else None
+            return PollResult(status=status, error=error, queue_position=queued, raw=data)  # type: ignore[arg-type]
         return await self._result(job, client)
 
     async def _result(self, job: ProviderJob, client: ProviderClient) -> PollResult:

@@ -34,6 +34,8 @@ from ..media.workers import in_file_thread
 from .base import Backend, BackendConfig, Plan, ProviderJob, RunContext, RunOutput
 from .callbacks import wait_or_cancel
 from .http import ProviderClient, new_client
+from .pacing import PollPacer, pacer_for
+from .scrub import scrub_secret
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 _SECRET_WORDS = ("key", "token", "secret", "password")
@@ -44,6 +46,7 @@ _CALLBACK_URL: ContextVar[str | None] = ContextVar("reelforge_callback_url", def
 class PollResult:
     status: Status
     progress: float | None = None  # 0-1 as the provider reports it
+    queue_position: int | None = None  # jobs ahead of this one, where the provider says
     output_urls: list[str] = field(default_factory=list)
     output_bytes: bytes | None = None
     output_file: Path | None = None  # the video already written locally (a provider that answers with it)
@@ -61,7 +64,9 @@ class HostedConfig(BackendConfig):
     """
 
     api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_key", "token", "api_token"))
-    poll_interval_s: float = 5.0
+    poll_interval_s: float = 5.0  # the shortest wait between polls (pacing.py picks each wait)
+    max_poll_interval_s: float = Field(default=30.0, gt=0)  # the longest
+    adaptive_polling: bool = True  # false: poll every poll_interval_s
     max_poll_errors: int = 8  # consecutive failed polls before giving up
     max_download_attempts: int = 4
     callbacks: bool = True  # ask for a completion callback where the provider offers one and a channel is set
@@ -75,25 +80,6 @@ class HostedConfig(BackendConfig):
             words = name.lower()
             if any(w in words for w in _SECRET_WORDS) and "SecretStr" not in str(info.annotation):
                 raise TypeError(f"{cls.__name__}.{name} looks like a secret: declare it SecretStr")
-
-
-def scrub_secret(exc: ReelforgeError, secret: str | None) -> None:
-    """Replace ``secret`` wherever it appears in an error's message, args and details."""
-    if not secret or len(secret) < 6:
-        return
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, str):
-            return value.replace(secret, "***")
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        return value
-
-    exc.message = clean(exc.message)
-    exc.args = tuple(clean(a) for a in exc.args)
-    exc.details = clean(exc.details)
-    if isinstance(getattr(exc, "problems", None), dict):
-        exc.problems = clean(exc.problems)  # type: ignore[attr-defined]
 
 
 class HostedBackend(Backend):
@@ -231,9 +217,12 @@ class HostedBackend(Backend):
         part = part_path(ctx.out_path)  # where a video answered by the billable call itself is written
         try:
             hinted = ctx.callback is not None and self.supports_callback and getattr(self.config, "callbacks", True)
+            pacer = pacer_for(self, plan, resumed=ctx.resume is not None)
             job, early, hinted = await self._job(plan, client, ctx, part, hinted)
             try:
-                result = await self._wait(job, client, ctx, early, hinted)
+                result = await self._wait(job, client, ctx, early, hinted, pacer)
+                if early is None and ctx.resume is None:
+                    pacer.learn()
                 await self._download(job, result, client, ctx)
             except Cancelled:
                 with contextlib.suppress(Exception):
@@ -285,15 +274,22 @@ class HostedBackend(Backend):
             raise Cancelled(f"{self.name} job cancelled while waiting", stage="poll")
 
     async def _wait(
-        self, job: ProviderJob, client: ProviderClient, ctx: RunContext, first: PollResult | None, hinted: bool
+        self,
+        job: ProviderJob,
+        client: ProviderClient,
+        ctx: RunContext,
+        first: PollResult | None,
+        hinted: bool,
+        pacer: PollPacer,
     ) -> PollResult:
-        """Poll until the job ends; ``first``: a result the billable call already answered (taken as a poll);
-        ``hinted``: a callback was asked for: each one triggers a poll, else the slow interval does."""
+        """Poll until the job ends, each wait chosen by ``pacer``; ``first``: a result the billable call
+        already answered (taken as a poll); ``hinted``: a callback was asked for: each one triggers a poll,
+        else the slow interval does."""
         cfg: Any = self.config
         deadline = time.monotonic() + cfg.timeout_s
-        started = time.monotonic()
         errors = 0
-        delay = interval = cfg.callback_poll_interval_s if hinted else cfg.poll_interval_s
+        if first is None and not hinted and (lead := pacer.first()) > 0:
+            await self._sleep(ctx, lead)
         while True:
             ctx.cancel.raise_if_cancelled("poll")
             if time.monotonic() > deadline:
@@ -302,7 +298,6 @@ class HostedBackend(Backend):
                 result = first if first is not None else await self.poll(job, client)
                 first = None
                 errors = 0
-                delay = interval
             except (ProviderError, RateLimited) as exc:
                 if not is_transient(exc):
                     raise
@@ -319,10 +314,11 @@ class HostedBackend(Backend):
                 raise result.error or GenerationFailed(f"{self.name} job {job.id} failed")
             if result.status == "cancelled":
                 raise Cancelled(f"{self.name} job {job.id} was cancelled at the provider", stage="poll")
-            elapsed = time.monotonic() - started
-            fraction = result.progress if result.progress is not None else min(0.9, elapsed / (elapsed + 60))
+            age = pacer.age()
+            fraction = result.progress if result.progress is not None else min(0.9, age / (age + 60))
             ctx.progress(0.05 + 0.85 * fraction, f"{self.name}: {result.status}")
-            await self._sleep(ctx, delay, job if hinted else None)
+            delay = pacer.next(result.progress, result.queue_position)
+            await self._sleep(ctx, cfg.callback_poll_interval_s if hinted else delay, job if hinted else None)
 
     async def _download(self, job: ProviderJob, result: PollResult, client: ProviderClient, ctx: RunContext) -> None:
         """Fetch the video to ``ctx.out_path``; an empty file fails here (billable: the provider ran it).

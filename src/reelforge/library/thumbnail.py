@@ -1,4 +1,7 @@
-"""One JPEG frame from the middle of a video, at most 320 px on its long side (PyAV + Pillow, in-process)."""
+"""One JPEG frame from the middle of a video, at most 320 px on its long side (PyAV + Pillow, in-process).
+
+The frame is the key frame at or before the middle: one frame decoded, however long the video.
+"""
 
 from __future__ import annotations
 
@@ -25,15 +28,13 @@ def _configure(container) -> None:  # type: ignore[no-untyped-def]
 
 
 def _frame_at(container, at: float):  # type: ignore[no-untyped-def]
+    """The key frame at or before ``at``: one frame decoded, not the whole group of pictures up to ``at``."""
     stream = container.streams.video[0]
     _configure(container)
+    stream.codec_context.skip_frame = "NONKEY"
     container.seek(int(at / stream.time_base) if at > 0 and stream.time_base else 0, stream=stream, backward=True)
-    best = None
-    for frame in container.decode(stream):
-        best = frame
-        if frame.time is None or frame.time >= at:
-            break
-    return None if best is None else best.to_image(threads=1)  # no scaler thread pool either
+    frame = next(iter(container.decode(stream)), None)
+    return None if frame is None else frame.to_image(threads=1)  # no scaler thread pool either
 
 
 def _jpeg(container, info: ProbeResult) -> bytes:  # type: ignore[no-untyped-def]
