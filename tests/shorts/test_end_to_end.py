@@ -35,11 +35,16 @@ async def test_short_with_piper_karaoke_stills_and_music(tmp_path: Path) -> None
     assert result.timing_source == "piper-alignment" and result.words == 9
     assert [s.source for s in result.scenes] == ["library", "library"]
     assert result.scenes[0].detail.startswith("magma") and "volcano" in result.scenes[1].detail
+    for scene in result.scenes:  # each pick reports how it was chosen: its score, the ranker and the runner-up
+        assert scene.score is not None and 0 < scene.score <= 1 and scene.ranker in ("semantic", "lexical")
+        assert scene.runner_up is not None and scene.runner_up_score is not None
+        assert scene.runner_up_score <= scene.score and scene.runner_up != scene.detail
     assert result.srt is not None and "Magma" in Path(result.srt).read_text()
     side = json.loads(Path(result.sidecar).read_text())
     assert side["short"]["metadata"]["title"] and side["short"]["timing_source"] == "piper-alignment"
     assert side["result"]["num_frames"] == info.num_frames and side["ffmpeg_args"][0] != ""
     assert side["timeline"]["title"] == result.metadata.title and len(side["script"]["scenes"]) == 2
+    assert [s["score"] for s in side["short"]["scenes"]] == [s.score for s in result.scenes]
 
 
 def test_cli_short_json_and_errors(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from ..render import RenderResult
 from .request import SceneReport, ShortResult
 from .state import RunState
 
+RANKING = ("score", "ranker", "runner_up", "runner_up_score")  # set on visuals a source ranked
+
 
 def scene_reports(state: RunState) -> list[SceneReport]:
     script, reports, start = state.need_script(), [], 0.0
@@ -24,6 +26,7 @@ def scene_reports(state: RunState) -> list[SceneReport]:
                 detail=visual.detail,
                 fallback_reason=visual.fallback_reason,
                 cost_usd=visual.cost_usd,
+                **{k: getattr(visual, k, None) for k in RANKING},
             )
         )
         start += duration
@@ -74,4 +77,4 @@ def sidecar_sections(state: RunState, rendered: RenderResult, run_dir: Path) -> 
     }
 
 
-__all__ = ["build_result", "scene_reports", "sidecar_sections"]
+__all__ = ["RANKING", "build_result", "scene_reports", "sidecar_sections"]

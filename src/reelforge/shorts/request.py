@@ -46,6 +46,10 @@ class SceneReport(BaseModel):
     detail: str = ""
     fallback_reason: str | None = None
     cost_usd: float = 0.0
+    score: float | None = None  # how well the pick matched the scene (0-1), where it was ranked
+    ranker: str | None = None  # semantic | lexical | clip
+    runner_up: str | None = None  # the next-best candidate and its score
+    runner_up_score: float | None = None
 
 
 class ShortResult(BaseModel):
