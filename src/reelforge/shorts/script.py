@@ -12,7 +12,7 @@ import yaml
 
 from ..errors import InvalidRequest
 from .models import Script, ScriptScene
-from .words import WORD
+from .nouns import ADVERBS, DETERMINERS, PREPOSITIONS, STOPWORDS, VAGUE, noun_phrases, search_terms  # re-exported
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _STAGE_BRACKETS = re.compile(r"\[[^\]]*\]|\{[^}]*\}|<[^>]*>")
@@ -190,107 +190,6 @@ def load_script(path: str | Path, *, language: str | None = None) -> Script:
         raise InvalidRequest({"script": f"{path} is not UTF-8 text"}) from None
     fmt = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}.get(path.suffix.lower(), "auto")
     return parse_script(raw, fmt=fmt, language=language)
-
-
-_STOPWORDS_TEXT = """
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each even every few for from
-further had has have having he her here hers him his how i if in into is it its itself just let like
-made make many may me might more most much must my never no nor not now of off on once only or other
-our ours out over own really same say says she should so some such than that the their theirs them
-then there these they thing things this those through to too under until up upon us very was we were
-what when where which while who whom why will with within without would you your yours one two three
-first next last new way ways get got every often know see look think take takes inside onto around
-yet still ever here's it's that's there's what's let's don't doesn't isn't aren't can't won't you're
-they're we're
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-_DETERMINERS = "a an the this that these those its their his her our my your each every some no another"
-_PREPOSITIONS = """of over in on under into onto across through above below near by with from at to for along
-around behind beside between beneath toward towards past inside outside upon among against during"""
-_VAGUE = """thousands thousand millions million hundreds hundred dozens dozen lots lot number numbers kind kinds sort
-part parts bit bits day days night nights time times year years week weeks hour hours minute minutes moment
-morning evening today tomorrow yesterday world thing things way ways fact facts idea ideas reason people
-something anything everything nothing someone anyone everyone welcome hello imagine meet consider"""
-_ADVERBS = "downhill uphill away back home high low fast far together again forever outward inward"
-#: words that open a noun phrase, or after which one follows
-DETERMINERS = frozenset(_DETERMINERS.split())
-PREPOSITIONS = frozenset(_PREPOSITIONS.split())
-#: nouns a viewer does not picture: amounts, time, filler
-VAGUE = frozenset(_VAGUE.split())
-ADVERBS = frozenset(_ADVERBS.split())
-_WORD = re.compile(rf"{WORD.pattern}|[.,;:!?()\"]")
-
-
-def _plural(word: str) -> bool:
-    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
-
-
-def _verb_s(word: str, following: str | None, opened: bool) -> bool:
-    """``word`` (after a noun) is a verb like "climbs" when what follows is an object, a place, an adverb or
-    the clause's end ("the honey bees." keeps its noun: the phrase was ``opened`` by a determiner)."""
-    if not (word.endswith("s") and not word.endswith("ss")):
-        return False
-    if following is None or not following[0].isalpha():
-        return not opened
-    closing = DETERMINERS | PREPOSITIONS | VAGUE | ADVERBS | STOPWORDS
-    return following in closing or (following.endswith("ly") and len(following) > 4)
-
-
-def _function_word(word: str) -> bool:
-    return not word or not word[0].isalpha() or word in STOPWORDS or word in DETERMINERS | PREPOSITIONS
-
-
-def noun_phrases(text: str) -> list[tuple[str, str]]:
-    """English noun phrases a viewer would picture, in order, as (phrase, head): "A red kite climbs over a windy
-    beach" gives ("red kite", "kite"), ("windy beach", "beach"). Heuristic, no tagger: a phrase runs from a
-    determiner, preposition or clause start up to its noun; a plural noun ends it and the word after it is a verb;
-    "-s" words followed by an object or a place are verbs; words of time and amount are left out."""
-    tokens = [t.lower().strip("'-") for t in _WORD.findall(text)]
-    found: list[tuple[str, str]] = []
-    chunk: list[str] = []
-    skip_next, opened = False, False
-
-    def close() -> None:
-        while len(chunk) > 1 and chunk[-1].endswith(("ed", "ing")) and len(chunk[-1]) > 4:
-            chunk.pop()
-        if chunk and chunk[-1] not in VAGUE and len(chunk[-1]) > 2:
-            found.append((" ".join(chunk[-2:]), chunk[-1]))
-        chunk.clear()
-
-    for i, word in enumerate(tokens):
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
-        if _function_word(word):
-            close()
-            skip_next = word == "to" and following not in DETERMINERS  # "to tell": a verb follows
-            opened = word in DETERMINERS
-            continue
-        verbish = word.endswith(("ly", "ed")) and len(word) > 4
-        if skip_next or verbish or word in VAGUE or word in ADVERBS:
-            close()
-            skip_next = False
-            continue
-        if chunk and _verb_s(word, following, opened):
-            close()
-            continue
-        chunk.append(word)
-        if _plural(word) or len(chunk) == 3:
-            close()
-            skip_next = _plural(word) and following is not None and following[0].isalpha()
-    close()
-    return found
-
-
-def search_terms(text: str, limit: int = 3) -> list[str]:
-    """Search terms for an English scene: its noun phrases (one per noun, the first with its adjective)."""
-    terms: list[str] = []
-    heads: set[str] = set()
-    for phrase, head in noun_phrases(text):
-        if head in heads:
-            continue
-        heads.add(head)
-        terms.append(phrase if not terms else head)
-    return terms[:limit]
 
 
 def estimate_seconds(script: Script, words_per_minute: float) -> float:
