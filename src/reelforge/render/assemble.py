@@ -43,6 +43,19 @@ def frame_layout(timeline: Timeline) -> tuple[list[int], list[int], list[int]]:
     return starts, counts, tails
 
 
+def _pieces(g: Graph, src: str, ranges: list[tuple[int, int]], whole: int) -> list[str]:
+    """Frame ranges of ``src`` (``whole`` frames long) as streams starting at 0, cut from one decode."""
+    if ranges == [(0, whole)]:
+        return [src]
+    outs = [src] if len(ranges) == 1 else [g.label("part") for _ in ranges]
+    if len(ranges) > 1:
+        g.chains.append(f"[{src}]split={len(ranges)}" + "".join(f"[{o}]" for o in outs))
+    return [
+        g.add(o, f"trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS")
+        for o, (a, b) in zip(outs, ranges, strict=True)
+    ]
+
+
 def _video(
     g: Graph, timeline: Timeline, prepared: Prepared, warnings: list[str], a: int = 0, b: int | None = None
 ) -> str:
@@ -50,38 +63,45 @@ def _video(
 
     A group ends with the transition into scene ``b`` (so it renders scene ``b``'s first frames);
     the next group starts scene ``b`` after those frames. With the whole range it is the timeline.
+    Only a transition's own frames go through ``xfade`` (which blends every frame it is given); the
+    frames between transitions are cut from the same decode and joined by ``concat``, which copies nothing.
     """
     w, h = timeline.output.size
     fr = Frame(w, h, timeline.output.fps)
-    starts, counts, tails = frame_layout(timeline)
+    _, counts, tails = frame_layout(timeline)
     n = len(timeline.scenes)
     b = n if b is None else b
-    skip0 = tails[a - 1] if a > 0 else 0
-    gstart = starts[a] + skip0
-    acc: str | None = None
-    pending: list[str] = []
+    segments: list[str] = []
+    carry: str | None = None  # the last frames of the scene before, waiting for the transition into this one
     for i in range(a, min(b + 1, n)):
         partial = i == b  # only the frames of the transition into the next group's first scene
-        if counts[i] <= 0 or (partial and not tails[i - 1]):
+        into = tails[i - 1] if i > 0 else 0
+        if counts[i] <= 0 or (partial and not into):
             if counts[i] <= 0 and not partial:
                 warnings.append(f"scenes[{i}] is shorter than one frame; dropped")
             continue
         rv, sc = prepared.visuals[i], timeline.scenes[i]
-        st = visual_chain(g, rv, sc.fit, counts[i] + tails[i], fr, i, warnings)
-        skip = skip0 if i == a else 0
-        if skip or partial:
-            end = tails[i - 1] if partial else counts[i] + tails[i]
-            st = g.add(st, f"trim=start_frame={skip}:end_frame={end},setpts=PTS-STARTPTS")
-        into = tails[i - 1] if i > a else 0
-        if into and (acc or pending):
-            base = _concat(g, ([acc] if acc else []) + pending, fr.rate)
+        whole = counts[i] + tails[i]
+        st = visual_chain(g, rv, sc.fit, whole, fr, i, warnings)
+        first = into if i == a else 0  # frames the group before this one already showed
+        blend = into if carry is not None else 0
+        ranges = [(0, blend)] if blend else []
+        if not partial:
+            ranges.append((max(first, blend), counts[i]))
+            if tails[i]:
+                ranges.append((counts[i], whole))
+        elif not blend:
+            ranges.append((0, into))
+        parts = _pieces(g, st, ranges, whole)
+        if blend:
             kind = sc.transition.kind  # type: ignore[union-attr]
-            off = (starts[i] - gstart) / fr.fps
-            acc = g.add([base, st], f"xfade=transition={kind}:duration={into / fr.fps:.6f}:offset={off:.6f}")
-            pending = []
-        else:
-            pending.append(st)
-    return _concat(g, ([acc] if acc else []) + pending, fr.rate)
+            fade = f"xfade=transition={kind}:duration={blend / fr.fps:.6f}:offset=0"
+            segments.append(g.add([carry, parts.pop(0)], fade))  # type: ignore[list-item]
+        carry = None
+        if not partial and tails[i]:
+            carry = parts.pop()
+        segments += parts
+    return _concat(g, segments, fr.rate)
 
 
 def groups(timeline: Timeline, size: int) -> list[tuple[int, int]]:
