@@ -125,8 +125,8 @@ def table(data: dict) -> str:
     sub = {k: v for k, v in t.items() if k.startswith("render.") and k != "render.total_s" and isinstance(v, float)}
     for k, v in sub.items():
         lines.append(f"| {'  ' + k:34s} | {v:8.2f} | {v / wall:6.1%} |")
-    if "render.total_s" in t and "render" in t:
-        rest = t["render"] - sum(sub.values())  # thumbnail, output loudness check, sidecar
+    if "render.finish_s" not in t and "render" in t:  # an older tree: thumbnail, output loudness check, sidecar
+        rest = t["render"] - sum(sub.values())
         lines.append(f"| {'  render.finish_s':34s} | {rest:8.2f} | {rest / wall:6.1%} |")
     lines.append(f"| {'total (end to end)':34s} | {wall:8.2f} | {1:6.1%} |")
     bare = data["bare_s"]

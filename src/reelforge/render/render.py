@@ -51,22 +51,24 @@ async def render_timeline(
         report(on_progress, 0.0, "checking inputs")
         prepared = await prepare(timeline, workdir, generate, cancel)
         warnings = list(prepared.warnings)
-        caps = await asyncio.to_thread(write_captions, timeline, workdir, out)
-        warnings += caps.warnings
-        fontsdir = link_fonts([f for p in caps.fonts for f in p.faces], workdir / "fonts") if caps.ass else None
-        encoder = await asyncio.to_thread(choose_encoder, timeline.output)
-        warnings += encoder.warnings
-        timings["prepare_s"] = time.perf_counter() - t0
-        if cancel is not None:
-            cancel.raise_if_cancelled("render")
-        loud = None
-        if audio.has_sound(timeline):
+        # the mix's loudness is measured (audio only, about a second) while the captions are laid out
+        loudness = asyncio.ensure_future(_loudness(timeline, prepared, timings, cancel))
+        try:
+            caps = await asyncio.to_thread(write_captions, timeline, workdir, out)
+            warnings += caps.warnings
+            fontsdir = link_fonts([f for p in caps.fonts for f in p.faces], workdir / "fonts") if caps.ass else None
+            encoder = await asyncio.to_thread(choose_encoder, timeline.output)
+            warnings += encoder.warnings
+            timings["prepare_s"] = time.perf_counter() - t0
+            if cancel is not None:
+                cancel.raise_if_cancelled("render")
             report(on_progress, 0.04, "measuring loudness")
-            t1 = time.perf_counter()
-            loud = await audio.measure(timeline, prepared.narration, prepared.music, cancel)
-            timings["loudness_s"] = time.perf_counter() - t1
-            if loud is None or loud.input_i < -70:
-                warnings.append("audio is silent; loudness normalisation skipped")
+            loud = await loudness
+        finally:
+            loudness.cancel()
+            await asyncio.gather(loudness, return_exceptions=True)
+        if audio.has_sound(timeline) and (loud is None or loud.input_i < -70):
+            warnings.append("audio is silent; loudness normalisation skipped")
         report(on_progress, 0.08, "rendering")
         t2 = time.perf_counter()
         kw = {"captions": caps.ass, "fontsdir": fontsdir, "loudness": loud, "workdir": workdir}
@@ -80,6 +82,18 @@ async def render_timeline(
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def _loudness(
+    timeline: Timeline, prepared: Prepared, timings: dict[str, float], cancel: CancelToken | None
+) -> audio.Loudness | None:
+    """The audio mix's loudness (None without narration or music), its time in ``timings``."""
+    if not audio.has_sound(timeline):
+        return None
+    t1 = time.perf_counter()
+    loud = await audio.measure(timeline, prepared.narration, prepared.music, cancel)
+    timings["loudness_s"] = time.perf_counter() - t1
+    return loud
 
 
 async def _encode(
@@ -119,6 +133,7 @@ async def _finish(
     t0: float,
 ) -> RenderResult:
     """Measure the written file, make its thumbnail and caption files; every figure comes from the file."""
+    t3 = time.perf_counter()
     p = await asyncio.to_thread(probe, out, True)
     thumb = out.with_suffix(".jpg")
     loudness = await _thumbnail_and_loudness(timeline, out, thumb, p)
@@ -129,6 +144,7 @@ async def _finish(
         vtt = atomic_write_text(out.with_suffix(".vtt"), caps.vtt.read_text(encoding="utf-8"))
     font_file = caps.fonts[0].primary.path if caps.fonts else None
     timings["total_s"] = time.perf_counter() - t0
+    timings["finish_s"] = time.perf_counter() - t3
     return RenderResult(
         path=out,
         width=p.width,
