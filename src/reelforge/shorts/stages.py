@@ -19,6 +19,7 @@ from . import metadata as meta
 from . import storyboard
 from .checkpoints import file_digest, fingerprint
 from .compose import build_timeline, scene_durations
+from .config import VisualsConfig
 from .models import Metadata, Narration, SceneVisual, Script
 from .music import choose_music
 from .narration import narrate, use_voiceover
@@ -114,6 +115,7 @@ async def narration_stage(state: RunState, ctx: StageContext) -> None:
             narration = await ctx.cancellable(use_voiceover(state.need_script(), voiceover, wav, request.language))
         else:
             assert ctx.tts is not None, "a TTS engine is made when there is no voiceover"
+            ctx.warm_up(warm_ranker, cfg.visuals)  # a cold model load takes seconds: beside the synthesis
             settings = fingerprint(cfg.tts.model_dump(exclude={"api_key"}), request.language)
             narration = await narrate(
                 state.need_script(),
@@ -130,6 +132,17 @@ async def narration_stage(state: RunState, ctx: StageContext) -> None:
     state.warnings += narration.warnings
 
 
+def warm_ranker(config: VisualsConfig) -> None:
+    """Load the model the visuals ranker uses (import and first call: seconds on a cold start). Blocking."""
+    if ranking_of(config) != "semantic":
+        return
+    from .visuals.rank import default_ranker
+
+    embed = getattr(default_ranker(), "embed", None)
+    if embed is not None:
+        embed(["warm up"])
+
+
 async def _digest(path: Path | None) -> str | None:
     return await asyncio.to_thread(file_digest, Path(path).expanduser() if path is not None else None)
 
@@ -142,6 +155,7 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
     """One visual per scene. Saved after every scene: a generated clip is never paid for twice."""
     cfg = state.config
     secrets = {"pexels_api_key", "pixabay_api_key"}
+    await ctx.warmed()  # the ranker's model, when the narration stage started loading it
     ranking = await asyncio.to_thread(ranking_of, cfg.visuals)
     chosen_by = [ranking] if ranking else []  # keys made before ranking existed stay valid for generate
     state.key = fingerprint(
@@ -241,4 +255,5 @@ __all__ = [
     "render_stage",
     "script_stage",
     "visuals_stage",
+    "warm_ranker",
 ]

@@ -86,6 +86,7 @@ class StageContext:
     stage: str = field(default="", init=False)  # the stage now running
     _done: float = field(default=0.0, init=False)  # share of the whole run finished before this stage
     _weight: float = field(default=0.0, init=False)  # this stage's share
+    _warming: list[asyncio.Future[None]] = field(default_factory=list, init=False)
 
     @property
     def work_dir(self) -> Path:
@@ -144,6 +145,18 @@ class StageContext:
 
     async def save(self, key: str, data: Any, *, complete: bool = True) -> None:
         await asyncio.to_thread(self.run.save, self.stage, key, data, complete=complete)
+
+    def warm_up(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run blocking ``fn(*args)`` (loading a model, say) in a thread beside the stages that follow. A failure
+        is left for the stage that needs the thing to meet and report."""
+        future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: never logged
+        self._warming.append(future)
+
+    async def warmed(self) -> None:
+        """Wait for what ``warm_up`` started, so that nothing is loaded twice at once."""
+        await asyncio.gather(*self._warming, return_exceptions=True)
+        self._warming.clear()
 
     async def aclose(self) -> None:
         close = getattr(self.llm, "aclose", None)
