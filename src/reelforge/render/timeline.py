@@ -104,6 +104,8 @@ class ClipVisual(_Model):
     path: Path
     start_s: float = Field(default=0.0, ge=0)
     fill: Literal["loop", "freeze", "slow"] = "loop"
+    # None: the clip's own sound is dropped; a gain in dB: it plays under the narration, ducked like music
+    sound_db: float | None = Field(default=None, ge=-60, le=12)
 
 
 class ImageVisual(_Model):
