@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reelforge.backends import create_backend
-from reelforge.backends.pacing import AGE_FRACTION, PollPacer, TaskTimes
+from reelforge.backends.pacing import AGE_FRACTION, UNSEEN, PollPacer, TaskTimes
 from reelforge.types import VideoRequest
 from tests.fakes.kit import run_backend
 from tests.fakes.server import FakeServer
@@ -67,10 +67,12 @@ def test_task_times_keep_the_early_quantile_of_recent_finishes() -> None:
     times = TaskTimes()
     assert times.expected("m") is None
     for done in (10.0, 12.0, 11.0, 30.0, 9.0):
-        times.observe("m", done - 1.0, done)  # seen running one second before it was seen done
+        times.observe("m", done - 1.0, done, step=0.5)  # running one second before it was seen done
     assert times.expected("m") == pytest.approx(8.5)  # the early end, not the mean pulled up by the 30 s one
-    times.observe("first-poll-done", None, 10.0)  # done at the first look: somewhere before 10 s
-    assert times.expected("first-poll-done") == pytest.approx(8.5)
+    times.observe("late-look", 5.0, 60.0, step=1.0)  # a poll that came late: finished by 6 s at most
+    assert times.expected("late-look") == pytest.approx(6.0)
+    times.observe("first-look", None, 10.0, step=1.0)  # done at the first look: somewhat earlier than 10 s
+    assert times.expected("first-look") == pytest.approx(UNSEEN * 10.0)
     assert times.expected("other") is None
 
 

@@ -219,6 +219,7 @@ class HostedBackend(Backend):
             hinted = ctx.callback is not None and self.supports_callback and getattr(self.config, "callbacks", True)
             pacer = pacer_for(self, plan, resumed=ctx.resume is not None)
             job, early, hinted = await self._job(plan, client, ctx, part, hinted)
+            pacer.submitted()
             try:
                 result = await self._wait(job, client, ctx, early, hinted, pacer)
                 if early is None and ctx.resume is None:

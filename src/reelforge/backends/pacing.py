@@ -31,6 +31,7 @@ LEAD = 1.0  # the first poll comes at this fraction of the earliest usual finish
 QUANTILE = 0.2  # "the earliest usual finish": this quantile of the recent finishes
 WINDOW = 32  # recent finishes kept per model
 AGE_FRACTION = 0.1  # with nothing known, an old job is polled every tenth of its age
+UNSEEN = 0.9  # a job done at its first poll counts as this fraction of that time (so faster jobs are learned)
 MIN_PROGRESS = 0.05  # below this, a reported fraction says too little about the remaining time
 
 
@@ -48,10 +49,13 @@ class TaskTimes:
         ordered = sorted(seen)
         return ordered[int(QUANTILE * (len(ordered) - 1))]
 
-    def observe(self, key: str, not_done_at: float | None, done_at: float) -> None:
-        """A job of ``key`` was seen running at ``not_done_at`` (if ever) and done at ``done_at`` seconds."""
-        low = not_done_at if not_done_at is not None and not_done_at < done_at else done_at * 0.7
-        self._seen.setdefault(key, deque(maxlen=WINDOW)).append((low + done_at) / 2)
+    def observe(self, key: str, not_done_at: float | None, done_at: float, step: float) -> None:
+        """A job of ``key`` was seen running at ``not_done_at`` (if ever) and done at ``done_at`` seconds
+        after its submit, polling every ``step`` seconds at least."""
+        seen_running = not_done_at is not None and not_done_at < done_at
+        # done at the first look: it may have finished well before; a late look does not make a job slower
+        finish = min(done_at, not_done_at + step) if seen_running else UNSEEN * done_at  # type: ignore[operator]
+        self._seen.setdefault(key, deque(maxlen=WINDOW)).append(finish)
 
 
 class PollPacer:
@@ -76,10 +80,14 @@ class PollPacer:
         self.not_done_at: float | None = None  # seconds after start when the job was last seen unfinished
         self._times, self._key = times, key
 
+    def submitted(self) -> None:
+        """The provider has the job now: its time counts from here."""
+        self.started = time.monotonic()
+
     def learn(self) -> None:
         """The job is done now: remember how long it took for the next job of its kind."""
         if self._times is not None:
-            self._times.observe(self._key, self.not_done_at, self.age())
+            self._times.observe(self._key, self.not_done_at, self.age(), self.base)
 
     def age(self, now: float | None = None) -> float:
         return (time.monotonic() if now is None else now) - self.started
