@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -17,6 +18,7 @@ from .common import emit_json, fail, load_config, state
 Opt = typer.Option
 jobs_app = typer.Typer(name="jobs", no_args_is_help=True, help="Durable jobs: submit, follow, cancel, resume.")
 _EXIT = {"succeeded": 0, "failed": 1, "cancelled": 130}
+T = TypeVar("T")
 
 
 def _service() -> Any:
@@ -27,6 +29,17 @@ def _service() -> Any:
         return JobService(config)
     except ReelforgeError as exc:
         fail(exc)
+
+
+def _ask(json_output: bool, call: Callable[[Any], T]) -> T:
+    """``call(service)`` on a job service opened for this command and closed after; an error ends the command."""
+    service = _service()
+    try:
+        return call(service)
+    except ReelforgeError as exc:
+        fail(exc, json_output)
+    finally:
+        service.close()
 
 
 def parse_age(text: str) -> timedelta:
@@ -62,13 +75,7 @@ def _show(job: Any) -> None:
 
 
 def _submit_batch(batch: Path, json_output: bool) -> None:
-    service = _service()
-    try:
-        result = service.submit_batch_file(batch)
-    except ReelforgeError as exc:
-        fail(exc, json_output)
-    finally:
-        service.close()
+    result = _ask(json_output, lambda service: service.submit_batch_file(batch))
     if json_output:
         emit_json(result)
     else:
@@ -137,13 +144,7 @@ def submit(
         return
     kw = dict(locals())
     request = _video_request(kw) if kind == "video" else _short_request(kw)
-    service = _service()
-    try:
-        job = service.submit(kind, request)
-    except ReelforgeError as exc:
-        fail(exc, json_output)
-    finally:
-        service.close()
+    job = _ask(json_output, lambda service: service.submit(kind, request))
     emit_json(job) if json_output else sys.stdout.write(f"{job.id} queued on {job.queue}\n")
 
 
@@ -157,11 +158,7 @@ def list_jobs(
 ) -> None:
     """Jobs, newest first."""
     state["json"] = json_output
-    service = _service()
-    try:
-        jobs = service.list(status=status, kind=kind, batch=batch, limit=limit)
-    finally:
-        service.close()
+    jobs = _ask(json_output, lambda service: service.list(status=status, kind=kind, batch=batch, limit=limit))
     if json_output:
         emit_json({"jobs": jobs})
         return
@@ -173,13 +170,7 @@ def list_jobs(
 def show(job_id: str, json_output: Annotated[bool, Opt("--json")] = False) -> None:
     """One job: status, progress, stage, error, attempts, result."""
     state["json"] = json_output
-    service = _service()
-    try:
-        job = service.get(job_id)
-    except ReelforgeError as exc:
-        fail(exc, json_output)
-    finally:
-        service.close()
+    job = _ask(json_output, lambda service: service.get(job_id))
     emit_json(job) if json_output else _show(job)
 
 
@@ -187,13 +178,7 @@ def show(job_id: str, json_output: Annotated[bool, Opt("--json")] = False) -> No
 def show_batch(batch_id: str, json_output: Annotated[bool, Opt("--json")] = False) -> None:
     """A batch: lines queued and refused, jobs by status."""
     state["json"] = json_output
-    service = _service()
-    try:
-        batch = service.batch(batch_id)
-    except ReelforgeError as exc:
-        fail(exc, json_output)
-    finally:
-        service.close()
+    batch = _ask(json_output, lambda service: service.batch(batch_id))
     if json_output:
         emit_json(batch)
         return
@@ -207,13 +192,7 @@ def show_batch(batch_id: str, json_output: Annotated[bool, Opt("--json")] = Fals
 def cancel(job_id: str, json_output: Annotated[bool, Opt("--json")] = False) -> None:
     """Cancel a job from any process (harmless twice; a finished job is left as it is)."""
     state["json"] = json_output
-    service = _service()
-    try:
-        outcome = service.cancel(job_id)
-    except ReelforgeError as exc:
-        fail(exc, json_output)
-    finally:
-        service.close()
+    outcome = _ask(json_output, lambda service: service.cancel(job_id))
     emit_json(outcome) if json_output else sys.stdout.write(outcome.message + "\n")
 
 
@@ -221,13 +200,7 @@ def cancel(job_id: str, json_output: Annotated[bool, Opt("--json")] = False) -> 
 def resume(job_id: str, json_output: Annotated[bool, Opt("--json")] = False) -> None:
     """Queue a failed or cancelled job again, from its last checkpoint."""
     state["json"] = json_output
-    service = _service()
-    try:
-        job = service.resume(job_id)
-    except ReelforgeError as exc:
-        fail(exc, json_output)
-    finally:
-        service.close()
+    job = _ask(json_output, lambda service: service.resume(job_id))
     emit_json(job) if json_output else sys.stdout.write(f"{job.id} queued again on {job.queue}\n")
 
 
@@ -275,11 +248,7 @@ def prune(
         age = parse_age(older_than) if older_than else None
     except ReelforgeError as exc:
         fail(exc, json_output)
-    service = _service()
-    try:
-        removed = service.prune(age)
-    finally:
-        service.close()
+    removed = _ask(json_output, lambda service: service.prune(age))
     emit_json({"removed": removed}) if json_output else sys.stdout.write(f"{removed} finished jobs removed\n")
 
 
