@@ -145,7 +145,7 @@ def _output(
             opts += f":fontsdir={filter_path(fontsdir)}"
         video = g.add(video, f"subtitles={opts},{YUV}")
     g.add(video, "setsar=1", "vout")
-    mix = mix_chain(g, timeline, prepared.narration, prepared.music)
+    mix = mix_chain(g, timeline, prepared.narration, prepared.music, prepared.sounds)
     normalize = normalize_chain(g, mix, timeline, loudness)
     g.chains[-1] = g.chains[-1].removesuffix(f"[{normalize}]") + "[aout]"
     spec = timeline.output

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..media import ProbeResult, run_ffmpeg
 from ..types import CancelToken
 from .graph import Graph
-from .timeline import Timeline
+from .inputs import ClipSound
+from .timeline import ClipVisual, Timeline
 
 SR = 48000
 _FMT = f"aresample={SR},aformat=sample_fmts=fltp:sample_rates={SR}:channel_layouts=stereo"
@@ -31,45 +33,88 @@ class Loudness:
     limiter_loss_db: float = 0.0  # loudness the true-peak limiter takes off, measured and made up for
 
 
-def mix_chain(g: Graph, timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None) -> str:
-    """Add the narration + music mix to ``g``; return its label (silence when there is neither)."""
-    samples = round(timeline.duration_s * SR)
+def _music(g: Graph, timeline: Timeline, music: ProbeResult, samples: int) -> str:
+    m = timeline.music
+    assert m is not None
     t = timeline.duration_s
-    narr = mus = None
+    opts = ["-stream_loop", "-1"]
+    if m.start_s > 0:
+        opts += ["-ss", f"{m.start_s:.3f}"]
+    k = g.input(*opts, "-i", str(music.path))
+    fade_in = min(m.fade_in_s, t / 2)
+    fade_out = min(m.fade_out_s, t / 2)
+    chain = f"{_FMT},atrim=end_sample={samples},asetpts=N/SR/TB,volume={m.volume_db:g}dB"
+    if fade_in > 0:
+        chain += f",afade=t=in:d={fade_in:.3f}"
+    if fade_out > 0:
+        chain += f",afade=t=out:st={t - fade_out:.3f}:d={fade_out:.3f}"
+    return g.add(f"{k}:a", chain + f",apad=whole_len={samples}")
+
+
+def _clip_sounds(g: Graph, sounds: Sequence[ClipSound], samples: int) -> str:
+    """The clips' own sounds, each placed where its picture is, as one track the timeline's length."""
+    tracks = []
+    for s in sounds:
+        opts = ["-stream_loop", "-1"] if s.loop else []
+        if s.start_s > 0:
+            opts += ["-ss", f"{s.start_s:.3f}"]
+        k = g.input(*opts, "-t", f"{s.span_s + 0.5:.3f}", "-vn", "-i", str(s.path))
+        n = round(s.span_s * SR)
+        tracks.append(
+            g.add(
+                f"{k}:a",
+                f"{_FMT},asetpts=N/SR/TB,apad=whole_len={n},atrim=end_sample={n},volume={s.gain_db:g}dB,"
+                f"afade=t=in:d={s.fade_in_s:.3f},afade=t=out:st={s.span_s - s.fade_out_s:.3f}:d={s.fade_out_s:.3f},"
+                f"adelay=delays={round(s.at_s * 1000)}:all=1,apad=whole_len={samples},atrim=end_sample={samples}",
+            )
+        )
+    if len(tracks) == 1:
+        return tracks[0]
+    return g.add(tracks, f"amix=inputs={len(tracks)}:duration=first:normalize=0")
+
+
+def mix_chain(
+    g: Graph,
+    timeline: Timeline,
+    narration: ProbeResult | None,
+    music: ProbeResult | None,
+    sounds: Sequence[ClipSound] = (),
+) -> str:
+    """Add the narration + music (+ clips' own sounds) mix to ``g``; return its label (silence when there is
+    none of them). Music (when ``duck``) and the clips' sounds are compressed under the narration."""
+    samples = round(timeline.duration_s * SR)
+    narr = None
     if narration is not None:
         k = g.input("-i", str(narration.path))
         narr = g.add(
             f"{k}:a",
             f"{_FMT},volume={timeline.narration_volume_db:g}dB,apad=whole_len={samples},atrim=end_sample={samples}",
         )
+    beds = []  # (label, ducked under the narration)
     if music is not None and timeline.music is not None:
-        m = timeline.music
-        opts = ["-stream_loop", "-1"]
-        if m.start_s > 0:
-            opts += ["-ss", f"{m.start_s:.3f}"]
-        k = g.input(*opts, "-i", str(music.path))
-        fade_in = min(m.fade_in_s, t / 2)
-        fade_out = min(m.fade_out_s, t / 2)
-        chain = f"{_FMT},atrim=end_sample={samples},asetpts=N/SR/TB,volume={m.volume_db:g}dB"
-        if fade_in > 0:
-            chain += f",afade=t=in:d={fade_in:.3f}"
-        if fade_out > 0:
-            chain += f",afade=t=out:st={t - fade_out:.3f}:d={fade_out:.3f}"
-        mus = g.add(f"{k}:a", chain + f",apad=whole_len={samples}")
-        if narr is not None and m.duck:
-            n1, sc = g.label("narr"), g.label("sc")
-            g.chains.append(f"[{narr}]asplit=2[{n1}][{sc}]")
-            narr = n1
-            mus = g.add([mus, sc], "sidechaincompress=threshold=0.03:ratio=10:attack=15:release=400:makeup=1")
-    if narr is not None and mus is not None:
-        return g.add([narr, mus], f"amix=inputs=2:duration=first:normalize=0,atrim=end_sample={samples}")
-    if narr is not None or mus is not None:
-        return narr or mus  # type: ignore[return-value]
+        beds.append((_music(g, timeline, music, samples), timeline.music.duck))
+    if sounds:
+        beds.append((_clip_sounds(g, sounds, samples), True))
+    ducked = [i for i, (_, duck) in enumerate(beds) if duck] if narr is not None else []
+    if ducked:
+        n1, *side = (g.label("narr"), *(g.label("sc") for _ in ducked))
+        g.chains.append(f"[{narr}]asplit={len(ducked) + 1}[{n1}]" + "".join(f"[{x}]" for x in side))
+        narr = n1
+        for i, sc in zip(ducked, side, strict=True):
+            duck = "sidechaincompress=threshold=0.03:ratio=10:attack=15:release=400:makeup=1"
+            beds[i] = (g.add([beds[i][0], sc], duck), True)
+    parts = ([narr] if narr is not None else []) + [label for label, _ in beds]
+    if len(parts) > 1:
+        return g.add(parts, f"amix=inputs={len(parts)}:duration=first:normalize=0,atrim=end_sample={samples}")
+    if parts:
+        return parts[0]
     return g.add([], f"anullsrc=r={SR}:cl=stereo,atrim=end_sample={samples}")
 
 
 def has_sound(timeline: Timeline) -> bool:
-    return timeline.narration is not None or timeline.music is not None
+    """Narration, music or a clip whose own sound is kept (it may turn out to have none: measured as silence)."""
+    clips = (s.visual for s in timeline.scenes if isinstance(s.visual, ClipVisual))
+    return timeline.narration is not None or timeline.music is not None or any(v.sound_db is not None for v in clips)
 
 
 # Headroom kept below the requested true peak for the AAC encoder's overshoot (measured here: up to 0.6 dB).
@@ -127,7 +172,11 @@ _CHEAP_OVERSHOOT_DB = 3.0
 
 
 async def measure(
-    timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None, cancel: CancelToken | None = None
+    timeline: Timeline,
+    narration: ProbeResult | None,
+    music: ProbeResult | None,
+    cancel: CancelToken | None = None,
+    sounds: Sequence[ClipSound] = (),
 ) -> Loudness | None:
     """Measure the audio mix alone; None when there is nothing to measure.
 
@@ -135,9 +184,10 @@ async def measure(
     measured once more (audio only, seconds) and the limiter's loudness loss is made up, so the output lands
     on the target.
     """
-    if narration is None and music is None:
+    if narration is None and music is None and not sounds:
         return None
-    loud = await _measure_pass(timeline, narration, music, cancel)
+    mix = _Mix(timeline, narration, music, tuple(sounds))
+    loud = await _measure_pass(mix, cancel)
     out = timeline.output
     if loud is None or not math.isfinite(loud.input_i) or loud.input_i < -70:
         return loud
@@ -145,36 +195,36 @@ async def measure(
     gain = _gain_db(loud, out.loudness_lufs)
     if loud.input_tp + gain - ceiling <= _CHEAP_OVERSHOOT_DB:
         return loud
-    limited = await _integrated(timeline, narration, music, f"volume={gain:.2f}dB,{limiter(ceiling)}", cancel)
+    limited = await _integrated(mix, f"volume={gain:.2f}dB,{limiter(ceiling)}", cancel)
     if limited is None or out.loudness_lufs - limited < 0.2:
         return loud
     # the extra gain meets the limiter too: make up a little more than was lost
     return replace(loud, limiter_loss_db=min(12.0, 1.25 * (out.loudness_lufs - limited)))
 
 
-def _graph(timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None, tail: str) -> list[str]:
+@dataclass(frozen=True)
+class _Mix:
+    timeline: Timeline
+    narration: ProbeResult | None
+    music: ProbeResult | None
+    sounds: tuple[ClipSound, ...]
+
+
+def _graph(mix: _Mix, tail: str) -> list[str]:
     g = Graph()
-    g.add(mix_chain(g, timeline, narration, music), tail, "aout")
+    g.add(mix_chain(g, mix.timeline, mix.narration, mix.music, mix.sounds), tail, "aout")
     return [*g.input_args(), "-filter_complex", g.script(), "-map", "[aout]", "-f", "null", "-"]
 
 
-async def _measure_pass(
-    timeline: Timeline, narration: ProbeResult | None, music: ProbeResult | None, cancel: CancelToken | None
-) -> Loudness | None:
+async def _measure_pass(mix: _Mix, cancel: CancelToken | None) -> Loudness | None:
     # ebur128 measures what loudnorm's first pass does (integrated loudness, true peak at 4x) at a fifth of the cost
-    stderr = await run_ffmpeg(_graph(timeline, narration, music, "ebur128=peak=true:framelog=quiet"), cancel=cancel)
-    return _parse(stderr, timeline.output.loudness_lufs)
+    stderr = await run_ffmpeg(_graph(mix, "ebur128=peak=true:framelog=quiet"), cancel=cancel)
+    return _parse(stderr, mix.timeline.output.loudness_lufs)
 
 
-async def _integrated(
-    timeline: Timeline,
-    narration: ProbeResult | None,
-    music: ProbeResult | None,
-    chain: str,
-    cancel: CancelToken | None,
-) -> float | None:
+async def _integrated(mix: _Mix, chain: str, cancel: CancelToken | None) -> float | None:
     """Integrated loudness of the mix through ``chain`` (``ebur128`` without true peak: no 192 kHz pass)."""
-    stderr = await run_ffmpeg(_graph(timeline, narration, music, f"{chain},ebur128=framelog=quiet"), cancel=cancel)
+    stderr = await run_ffmpeg(_graph(mix, f"{chain},ebur128=framelog=quiet"), cancel=cancel)
     found = re.search(r"I:\s+(-?[\d.]+) LUFS", stderr[stderr.rfind("Summary:") :])
     return float(found.group(1)) if found else None
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import InvalidRequest
 from ..media import ProbeResult, probe
 from ..types import CancelToken, VideoRequest
-from .timeline import ClipVisual, ColorVisual, GeneratedVisual, ImageVisual, Timeline
+from .timeline import ClipVisual, ColorVisual, GeneratedVisual, ImageVisual, Scene, Timeline
 
 GenerateFn = Callable[[VideoRequest], Awaitable[Path | str]]
 _FFMPEG_IMAGES = {"JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF"}
@@ -30,12 +30,72 @@ class ReadyVisual:
     image: Path | None = None
 
 
+@dataclass(frozen=True)
+class ClipSound:
+    """A clip's own sound in the mix: ``path`` read from ``start_s`` (looped when ``loop``), placed at ``at_s``
+    on the timeline for ``span_s``, at ``gain_db``, faded in over ``fade_in_s`` and out over ``fade_out_s``."""
+
+    path: Path
+    start_s: float
+    loop: bool
+    at_s: float
+    span_s: float
+    gain_db: float
+    fade_in_s: float
+    fade_out_s: float
+
+
 @dataclass
 class Prepared:
     visuals: list[ReadyVisual]
     narration: ProbeResult | None = None
     music: ProbeResult | None = None
     warnings: list[str] = field(default_factory=list)
+    sounds: list[ClipSound] = field(default_factory=list)  # clips whose own sound is kept (``sound_db``)
+
+
+_CLICK_S = 0.02  # a fade this short at a hard cut: no click, nothing heard
+
+
+def _blend_s(scene: Scene | None, room: float) -> float:
+    tr = scene.transition if scene is not None else None
+    if tr is None or tr.kind == "cut" or tr.duration_s <= 0:
+        return 0.0
+    return min(tr.duration_s, room)
+
+
+def clip_sounds(timeline: Timeline, visuals: list[ReadyVisual]) -> tuple[list[ClipSound], list[str]]:
+    """The sound of every clip scene with ``sound_db``: it plays while its picture is seen (through the
+    transitions into and out of it, fading with them). A clip without an audio stream is skipped and named."""
+    sounds: list[ClipSound] = []
+    warnings: list[str] = []
+    scenes, starts = timeline.scenes, timeline.scene_starts()
+    for i, (scene, rv) in enumerate(zip(scenes, visuals, strict=True)):
+        v = rv.visual
+        if not isinstance(v, ClipVisual) or v.sound_db is None or rv.probe is None:
+            continue
+        if not rv.probe.has_audio:
+            warnings.append(f"scenes[{i}] {v.path}: has no audio stream; sound_db ignored")
+            continue
+        nxt = scenes[i + 1] if i + 1 < len(scenes) else None
+        out = _blend_s(nxt, nxt.duration_s if nxt is not None else 0.0)
+        into = _blend_s(scene, scene.duration_s) if i else 0.0
+        span = scene.duration_s + out
+        length = rv.probe.video_duration_s or rv.probe.duration_s
+        start = v.start_s if v.start_s < length - 0.05 else 0.0  # as the picture does
+        sounds.append(
+            ClipSound(
+                path=v.path,
+                start_s=start,
+                loop=v.fill == "loop" and length - start < span,
+                at_s=starts[i],
+                span_s=span,
+                gain_db=v.sound_db,
+                fade_in_s=max(into, _CLICK_S),
+                fade_out_s=max(out, _CLICK_S),
+            )
+        )
+    return sounds, warnings
 
 
 def _first_frame(path: Path, kind: str) -> None:
@@ -162,6 +222,7 @@ async def prepare(
             problems.update({f"{what} {k}": v for k, v in exc.problems.items()})
     if problems:
         raise InvalidRequest(problems)
+    out.sounds, out.warnings = clip_sounds(timeline, out.visuals)  # the first warnings
     if out.narration is not None:
         n = max(out.narration.audio_duration_s, out.narration.duration_s)
         if n > timeline.duration_s + 0.05:
@@ -172,11 +233,13 @@ async def prepare(
 
 
 __all__ = [
+    "ClipSound",
     "GenerateFn",
     "Prepared",
     "ReadyVisual",
     "check_audio",
     "check_clip",
     "check_image",
+    "clip_sounds",
     "prepare",
 ]

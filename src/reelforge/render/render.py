@@ -91,7 +91,7 @@ async def _loudness(
     if not audio.has_sound(timeline):
         return None
     t1 = time.perf_counter()
-    loud = await audio.measure(timeline, prepared.narration, prepared.music, cancel)
+    loud = await audio.measure(timeline, prepared.narration, prepared.music, cancel, prepared.sounds)
     timings["loudness_s"] = time.perf_counter() - t1
     return loud
 

@@ -55,9 +55,9 @@ def scene_durations(narration: Narration) -> list[float]:
     return [round(b - a, 3) for a, b in itertools.pairwise(bounds)]
 
 
-def _visual(v: SceneVisual) -> ClipVisual | ImageVisual | ColorVisual:
+def _visual(v: SceneVisual, sound_db: float | None = None) -> ClipVisual | ImageVisual | ColorVisual:
     if v.kind == "clip" and v.path is not None:
-        return ClipVisual(path=Path(v.path), fill="loop")
+        return ClipVisual(path=Path(v.path), fill="loop", sound_db=sound_db)
     if v.kind == "image" and v.path is not None:
         return ImageVisual(path=Path(v.path), seed=v.scene)
     return ColorVisual(color=v.color or "#101820", gradient_to=v.gradient_to, title=v.title)
@@ -81,7 +81,8 @@ def _scenes(
             where = f"scenes[{i}].transition" if look.transition else "shorts.visuals.transition"
             kind = check_transition(look.transition or config.visuals.transition, where)
             transition = _transition(kind, config.visuals.transition_s)
-        scenes.append(Scene(duration_s=d, visual=_visual(v), transition=transition, caption_style=style))
+        visual = _visual(v, config.visuals.clip_sound_db)
+        scenes.append(Scene(duration_s=d, visual=visual, transition=transition, caption_style=style))
     return scenes
 
 

@@ -51,6 +51,8 @@ class VisualsConfig(_Block):
     # a candidate scoring under this moves the scene to the next source (None: the ranker's own default)
     min_score: float | None = Field(default=None, ge=0, le=1)
     clip_model: str | None = None  # also score a frame of each shortlisted candidate with this CLIP ([local])
+    # a library/stock clip's own sound under the narration at this gain (dB), ducked like music; None: dropped
+    clip_sound_db: float | None = Field(default=None, ge=-60, le=12)
 
 
 class MusicConfig(_Block):

@@ -154,12 +154,13 @@ def _visuals_if_kept(data: Any) -> list[SceneVisual]:
 async def visuals_stage(state: RunState, ctx: StageContext) -> None:
     """One visual per scene. Saved after every scene: a generated clip is never paid for twice."""
     cfg = state.config
-    secrets = {"pexels_api_key", "pixabay_api_key"}
+    # API keys and the clips' sound (a render setting) do not change which visuals are chosen
+    not_chosen_by = {"pexels_api_key", "pixabay_api_key", "clip_sound_db"}
     await ctx.warmed()  # the ranker's model, when the narration stage started loading it
     ranking = await asyncio.to_thread(ranking_of, cfg.visuals)
     chosen_by = [ranking] if ranking else []  # keys made before ranking existed stay valid for generate
     state.key = fingerprint(
-        "visuals", state.key, cfg.visuals.model_dump(exclude=secrets), cfg.output.aspect_ratio, *chosen_by
+        "visuals", state.key, cfg.visuals.model_dump(exclude=not_chosen_by), cfg.output.aspect_ratio, *chosen_by
     )
     visuals = await ctx.restore(state, state.key, _visuals_if_kept)
     if visuals is None:
