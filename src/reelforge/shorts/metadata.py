@@ -20,7 +20,7 @@ def _chapters(script: Script, narration: Narration) -> list[tuple[float, str]]:
 
 def _tags(script: Script) -> list[str]:
     tags: list[str] = []
-    for term in keywords(script.text, 8) + [t for s in script.scenes for t in s.search_terms]:
+    for term in keywords(script.text, 8, script.language) + [t for s in script.scenes for t in s.search_terms]:
         t = term.lower().strip()
         if t and t not in tags:
             tags.append(t)
