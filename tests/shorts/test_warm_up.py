@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from pathlib import Path
 
@@ -28,9 +30,12 @@ async def test_warm_up_runs_beside_the_caller_and_is_awaited(tmp_path: Path) -> 
     ctx = _ctx(tmp_path)
     started, release = threading.Event(), threading.Event()
     done: list[str] = []
+    nice: list[int] = []
 
     def load(name: str) -> None:
         started.set()
+        if sys.platform == "linux":
+            nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         release.wait(10)
         done.append(name)
 
@@ -39,6 +44,8 @@ async def test_warm_up_runs_beside_the_caller_and_is_awaited(tmp_path: Path) -> 
     release.set()
     await ctx.warmed()
     assert started.is_set() and done == ["model"]
+    if sys.platform == "linux":  # it takes only the CPU the stages leave
+        assert nice and nice[0] > os.getpriority(os.PRIO_PROCESS, 0)
 
 
 async def test_a_failed_warm_up_is_left_to_the_stage_that_needs_it(tmp_path: Path) -> None:

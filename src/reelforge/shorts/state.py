@@ -9,6 +9,10 @@ cancellation, and knows which stage is running, so a stage calls ``ctx.restore``
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,10 +151,32 @@ class StageContext:
         await asyncio.to_thread(self.run.save, self.stage, key, data, complete=complete)
 
     def warm_up(self, fn: Callable[..., None], *args: Any) -> None:
-        """Run blocking ``fn(*args)`` (loading a model, say) in a thread beside the stages that follow. A failure
-        is left for the stage that needs the thing to meet and report."""
-        future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        """Run blocking ``fn(*args)`` (loading a model, say) in a low-priority thread of its own beside the
+        stages that follow, so it takes only the CPU they leave. A failure is left for the stage that needs
+        the thing to meet and report."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
         future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: never logged
+
+        def settle(error: Exception | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(None)
+
+        def run() -> None:
+            _lower_priority()
+            error: Exception | None = None
+            try:
+                fn(*args)
+            except Exception as exc:  # handed to the awaiting side
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the run is over and its loop closed: nobody waits
+                loop.call_soon_threadsafe(settle, error)
+
+        threading.Thread(target=run, name="reelforge-warm-up", daemon=True).start()
         self._warming.append(future)
 
     async def warmed(self) -> None:
@@ -162,6 +188,13 @@ class StageContext:
         close = getattr(self.llm, "aclose", None)
         if close is not None:
             await close()
+
+
+def _lower_priority() -> None:
+    """Give this thread the lowest CPU priority but a few (Linux: per-thread nice; elsewhere left as is)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
 
 
 __all__ = ["Renderer", "RunState", "StageContext"]
