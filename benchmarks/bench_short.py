@@ -138,6 +138,8 @@ def table(data: dict) -> str:
         "",
         f"end to end / bare encode = {enc:.2f}x  (target <= 1.40x: {'met' if enc <= 1.4 else 'NOT met'}); "
         f"CPU {data['cpu_s']:.1f} s / {data['bare_cpu_s']:.1f} s = {data['cpu_s'] / data['bare_cpu_s']:.2f}x",
+        f"render stage alone / bare encode = {t.get('render', 0.0) / bare:.2f}x; "
+        f"before the render (startup, narration, visuals, ...) {wall - t.get('render', 0.0):.2f} s",
         f"total / narration = {ratio:.2f}x  (target <= 1.00x: {'met' if ratio <= 1.0 else 'NOT met'})",
         f"CPU time (demo process + ffmpeg) = {data['cpu_s']:.1f} s; / {data['cpus']} cores / narration = "
         f"{cpu_ratio:.2f}x (the wall ratio an otherwise idle machine could reach with full parallelism)",
