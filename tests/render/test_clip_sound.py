@@ -88,3 +88,15 @@ async def test_the_clips_sound_alone_is_normalised(clips: dict[str, Path], tmp_p
     lufs, tp = ebur128(res.path)
     assert abs(lufs - OUT.loudness_lufs) <= 1.0 and tp <= OUT.true_peak_db
     assert tone_db(res.path, 0.5, 2.5) > -40
+
+
+async def test_long_timelines_keep_the_clips_sound_too(
+    clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reelforge.render import render as render_mod
+
+    monkeypatch.setattr(render_mod, "SINGLE_PROCESS_MAX_SCENES", 1)  # scenes composed apart, audio in the encoder
+    monkeypatch.setattr(render_mod, "GROUP_SCENES", 1)
+    res = await render_timeline(_timeline(clips["toned"], clips["narration"], -6.0), tmp_path / "long.mp4")
+    assert abs(probe(res.path).video_duration_s - 4.0) < 0.11
+    assert tone_db(res.path, 1.8, 2.8) > -40 and tone_db(res.path, 3.5, 3.95) < -60
