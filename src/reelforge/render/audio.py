@@ -90,7 +90,7 @@ def mix_chain(
             f"{k}:a",
             f"{_FMT},volume={timeline.narration_volume_db:g}dB,apad=whole_len={samples},atrim=end_sample={samples}",
         )
-    beds = []  # (label, ducked under the narration)
+    beds: list[tuple[str, bool]] = []  # (label, ducked under the narration)
     if music is not None and timeline.music is not None:
         beds.append((_music(g, timeline, music, samples), timeline.music.duck))
     if sounds:
