@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
 from pathlib import Path
 
+import pytest
+
+from reelforge.errors import Cancelled
 from reelforge.shorts.checkpoints import RunFolder
 from reelforge.shorts.config import VisualsConfig
 from reelforge.shorts.stages import warm_ranker
@@ -61,3 +65,17 @@ async def test_a_failed_warm_up_is_left_to_the_stage_that_needs_it(tmp_path: Pat
 
 def test_warm_ranker_skips_generated_visuals() -> None:
     warm_ranker(VisualsConfig(source="generate"))  # no ranker: returns at once, nothing imported
+
+
+async def test_a_cancelled_run_does_not_wait_for_the_warm_up(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    release = threading.Event()
+    ctx.warm_up(lambda: release.wait(10))
+    ctx.begin("visuals", 0.1)
+    ctx.cancel.cancel()
+    try:
+        with pytest.raises(Cancelled) as caught:
+            await asyncio.wait_for(ctx.cancellable(ctx.warmed()), 5)
+        assert caught.value.stage == "visuals"
+    finally:
+        release.set()

@@ -156,7 +156,7 @@ async def visuals_stage(state: RunState, ctx: StageContext) -> None:
     cfg = state.config
     # API keys and the clips' sound (a render setting) do not change which visuals are chosen
     not_chosen_by = {"pexels_api_key", "pixabay_api_key", "clip_sound_db"}
-    await ctx.warmed()  # the ranker's model, when the narration stage started loading it
+    await ctx.cancellable(ctx.warmed())  # the ranker's model, when the narration stage started loading it
     ranking = await asyncio.to_thread(ranking_of, cfg.visuals)
     chosen_by = [ranking] if ranking else []  # keys made before ranking existed stay valid for generate
     state.key = fingerprint(
