@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import av
@@ -66,23 +67,38 @@ async def test_progress_reports_each_step_in_order(
     assert any(m.startswith("encoding") for m in messages)
 
 
+class CancelledInTheWorker(CancelToken):
+    """Cancelled at the worker thread's ``checks``-th look (one after loading, then one per denoising step),
+    so the run stops at a known step however late the event loop delivers progress."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.left = checks
+
+    @property
+    def cancelled(self) -> bool:
+        if threading.current_thread() is not threading.main_thread() and not self._event.is_set():
+            self.left -= 1
+            if self.left <= 0:
+                self.cancel()
+        return self._event.is_set()
+
+
 async def test_cancel_between_steps_frees_the_run_and_leaves_no_file(
     tiny_models: dict[str, Path], shared_executor: InProcessExecutor, tmp_path: Path
 ) -> None:
     backend = make_backend(tiny_models["ltx"], shared_executor, num_inference_steps=4)
     plan = backend.validate(VideoRequest(prompt="a cat", resolution="32x32", num_frames=9, seed=1))
-    cancel = CancelToken()
+    cancel = CancelledInTheWorker(checks=3)  # after loading, step 1, step 2: cancelled at step 2
     seen: list[str] = []
 
     def on_progress(_f: float, message: str) -> None:
         seen.append(message)
-        if message == "denoising: step 1 of 4":
-            cancel.cancel()
 
     with pytest.raises(Cancelled) as err:
         await backend.run(plan, RunContext(out_path=tmp_path / "c.mp4", on_progress=on_progress, cancel=cancel))
-    assert err.value.stage == "generate"
-    assert "step 4 of 4" not in " ".join(seen)  # it stopped before the last step
+    assert err.value.stage == "generate" and "step 2 of 4" in str(err.value)
+    assert "step 3 of 4" not in " ".join(seen)  # it stopped between steps, before the third
     assert list(tmp_path.iterdir()) == []
     assert not shared_executor.last_latents_alive()  # the latents were released, not kept by a traceback
     await backend.run(plan, RunContext(out_path=tmp_path / "after.mp4"))  # the cached pipeline still works
