@@ -33,6 +33,7 @@ class TTSConfig(_Block):
     model: str | None = None  # openai: gpt-4o-mini-tts; elevenlabs: eleven_multilingual_v2
     sentence_pause_s: float = Field(default=0.18, ge=0, le=2)
     scene_pause_s: float = Field(default=0.35, ge=0, le=3)
+    cache_mb: float | None = Field(default=500.0, ge=0)  # the sentence cache's size cap; None: unbounded
 
 
 class VisualsConfig(_Block):

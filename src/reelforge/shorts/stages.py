@@ -116,16 +116,19 @@ async def narration_stage(state: RunState, ctx: StageContext) -> None:
         else:
             assert ctx.tts is not None, "a TTS engine is made when there is no voiceover"
             ctx.warm_up(warm_ranker, cfg.visuals)  # a cold model load takes seconds: beside the synthesis
-            settings = fingerprint(cfg.tts.model_dump(exclude={"api_key"}), request.language)
+            settings = fingerprint(cfg.tts.model_dump(exclude={"api_key", "cache_mb"}), request.language)
+            cap = None if cfg.tts.cache_mb is None else int(cfg.tts.cache_mb * 1024 * 1024)
+            cache = CachedTTS(ctx.tts, ctx.data_dir / "shorts" / "tts", settings, cap)  # new sentences only
             narration = await narrate(
                 state.need_script(),
-                CachedTTS(ctx.tts, ctx.data_dir / "shorts" / "tts", settings),  # only new sentences are spoken
+                cache,
                 wav,
                 sentence_pause_s=cfg.tts.sentence_pause_s,
                 scene_pause_s=cfg.tts.scene_pause_s,
                 cancel=ctx.cancel,
                 on_sentence=lambda n, total: ctx.progress(n / total, f"sentence {n}/{total}"),
             )
+            await asyncio.to_thread(cache.prune)
         await ctx.save(state.key, narration.model_dump(mode="json"))
     state.narration = narration
     state.durations = scene_durations(narration)

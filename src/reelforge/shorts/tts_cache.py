@@ -3,13 +3,16 @@
 ``CachedTTS`` wraps an engine: a sentence already spoken with the same engine settings and voice comes from
 ``{data_dir}/shorts/tts/<key>.npz`` (its audio, word timings and alignment) and costs nothing; only a miss
 loads the engine and calls it. Editing one scene of a storyboard therefore pays for that scene's narration
-only.
+only. ``prune`` keeps the folder under ``shorts.tts.cache_mb``: the sentences used longest ago go first, never
+one the current run used.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +41,7 @@ def _save(path: Path, seg: Segment) -> None:
 
 def _load(path: Path) -> Segment | None:
     try:
+        os.utime(path)  # used now: the last to be pruned
         with np.load(path) as data:
             words = [(float(s), float(e)) for s, e in data["words"]] if bool(data["has_words"]) else None
             units = [str(u) for u in data["align_units"]]
@@ -56,13 +60,15 @@ class CachedTTS(TTSEngine):
     """``engine`` with a sentence cache in ``folder``; ``settings`` fingerprints what shapes the sound (the
     TTS config and language). ``hits`` / ``misses`` count this run's sentences."""
 
-    def __init__(self, engine: TTSEngine, folder: Path, settings: str) -> None:
+    def __init__(self, engine: TTSEngine, folder: Path, settings: str, max_bytes: int | None = None) -> None:
         self.engine = engine
         self.folder = folder
         self.settings = settings
+        self.max_bytes = max_bytes  # None: never pruned
         self.hits = 0
         self.misses = 0
         self._loaded = False
+        self._used: set[str] = set()  # this run's entries, never pruned
 
     @property  # type: ignore[override]
     def name(self) -> str:
@@ -100,6 +106,7 @@ class CachedTTS(TTSEngine):
 
     async def synthesize(self, sentence: str, words: list[str]) -> Segment:
         path = self._path(sentence, words)
+        self._used.add(path.name)
         cached = await asyncio.to_thread(_load, path) if path.is_file() else None
         if cached is not None:
             self.hits += 1
@@ -112,6 +119,29 @@ class CachedTTS(TTSEngine):
         await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(_save, path, seg)
         return seg
+
+    def prune(self) -> int:
+        """Delete the entries used longest ago until the folder holds at most ``max_bytes`` (blocking: run it
+        in a thread). Returns how many were deleted."""
+        if self.max_bytes is None or not self.folder.is_dir():
+            return 0
+        entries = []
+        for entry in os.scandir(self.folder):
+            if entry.name.endswith(".npz") and entry.is_file():
+                info = entry.stat()
+                entries.append((info.st_mtime, info.st_size, entry.name))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, name in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            if name in self._used:
+                continue
+            with contextlib.suppress(FileNotFoundError):  # another run pruned it first
+                (self.folder / name).unlink()
+            total -= size
+            removed += 1
+        return removed
 
 
 __all__ = ["CachedTTS"]
