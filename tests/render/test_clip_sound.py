@@ -100,3 +100,24 @@ async def test_long_timelines_keep_the_clips_sound_too(
     res = await render_timeline(_timeline(clips["toned"], clips["narration"], -6.0), tmp_path / "long.mp4")
     assert abs(probe(res.path).video_duration_s - 4.0) < 0.11
     assert tone_db(res.path, 1.8, 2.8) > -40 and tone_db(res.path, 3.5, 3.95) < -60
+
+
+async def test_a_slowed_clip_slows_its_sound_with_its_picture(clips: dict[str, Path], tmp_path: Path) -> None:
+    timeline = _timeline(clips["toned"], clips["narration"], -6.0)
+    slowed = timeline.scenes[0].model_copy(
+        update={"visual": ClipVisual(path=clips["toned"], fill="slow", sound_db=-6.0)}
+    )
+    timeline = timeline.model_copy(update={"scenes": [slowed, timeline.scenes[1]]})  # 1.6 s of clip over 3 s
+    res = await render_timeline(timeline, tmp_path / "slow.mp4")
+    assert abs(probe(res.path).audio_duration_s - 4.0) < 0.11
+    assert tone_db(res.path, 2.0, 2.8) > -40  # past the clip's own 1.6 s: stretched, at its pitch
+    assert tone_db(res.path, 3.5, 3.95) < -60  # and gone with its picture
+
+
+def test_slowing_below_half_speed_takes_several_atempo_steps() -> None:
+    from reelforge.render.audio import _tempo
+
+    assert _tempo(1.0) == ""
+    assert _tempo(0.8) == "atempo=0.800000,"
+    steps = [float(x) for x in re.findall(r"atempo=([\d.]+)", _tempo(0.2))]
+    assert all(0.5 <= t <= 1 for t in steps) and abs(np.prod(steps) - 0.2) < 1e-6

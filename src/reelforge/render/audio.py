@@ -51,6 +51,18 @@ def _music(g: Graph, timeline: Timeline, music: ProbeResult, samples: int) -> st
     return g.add(f"{k}:a", chain + f",apad=whole_len={samples}")
 
 
+def _tempo(tempo: float) -> str:
+    """``atempo`` steps (each at least 0.5) that slow a sound to ``tempo`` of its speed, pitch kept; none at 1."""
+    if tempo >= 0.999:
+        return ""
+    steps = []
+    while tempo < 0.5:
+        steps.append(0.5)
+        tempo /= 0.5
+    steps.append(tempo)
+    return "".join(f"atempo={t:.6f}," for t in steps)
+
+
 def _clip_sounds(g: Graph, sounds: Sequence[ClipSound], samples: int) -> str:
     """The clips' own sounds, each placed where its picture is, as one track the timeline's length."""
     tracks = []
@@ -58,12 +70,12 @@ def _clip_sounds(g: Graph, sounds: Sequence[ClipSound], samples: int) -> str:
         opts = ["-stream_loop", "-1"] if s.loop else []
         if s.start_s > 0:
             opts += ["-ss", f"{s.start_s:.3f}"]
-        k = g.input(*opts, "-t", f"{s.span_s + 0.5:.3f}", "-vn", "-i", str(s.path))
+        k = g.input(*opts, "-t", f"{s.span_s * s.tempo + 0.5:.3f}", "-vn", "-i", str(s.path))
         n = round(s.span_s * SR)
         tracks.append(
             g.add(
                 f"{k}:a",
-                f"{_FMT},asetpts=N/SR/TB,apad=whole_len={n},atrim=end_sample={n},volume={s.gain_db:g}dB,"
+                f"{_FMT},{_tempo(s.tempo)}asetpts=N/SR/TB,apad=whole_len={n},atrim=end_sample={n},volume={s.gain_db:g}dB,"
                 f"afade=t=in:d={s.fade_in_s:.3f},afade=t=out:st={s.span_s - s.fade_out_s:.3f}:d={s.fade_out_s:.3f},"
                 f"adelay=delays={round(s.at_s * 1000)}:all=1,apad=whole_len={samples},atrim=end_sample={samples}",
             )

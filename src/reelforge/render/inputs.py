@@ -43,6 +43,7 @@ class ClipSound:
     gain_db: float
     fade_in_s: float
     fade_out_s: float
+    tempo: float = 1.0  # below 1: slowed with its picture (``fill="slow"``), its pitch kept
 
 
 @dataclass
@@ -83,6 +84,8 @@ def clip_sounds(timeline: Timeline, visuals: list[ReadyVisual]) -> tuple[list[Cl
         span = scene.duration_s + out
         length = rv.probe.video_duration_s or rv.probe.duration_s
         start = v.start_s if v.start_s < length - 0.05 else 0.0  # as the picture does
+        avail = length - start
+        slow = v.fill == "slow" and avail < scene.duration_s - 1e-3
         sounds.append(
             ClipSound(
                 path=v.path,
@@ -93,6 +96,7 @@ def clip_sounds(timeline: Timeline, visuals: list[ReadyVisual]) -> tuple[list[Cl
                 gain_db=v.sound_db,
                 fade_in_s=max(into, _CLICK_S),
                 fade_out_s=max(out, _CLICK_S),
+                tempo=avail / scene.duration_s if slow else 1.0,
             )
         )
     return sounds, warnings
