@@ -62,33 +62,27 @@ async def answer(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def describe_backends(config: Config) -> list[dict[str, Any]]:
-    """Every registered backend: ready or not (and why), operations, models and price rule."""
-    from .backends.registry import backend_class, backend_names, create_backend
+    """Every registered backend: ready or not (and why), operations, models and the default's price rule."""
+    from .backends.describe import describe_backends as rows
 
-    rows: list[dict[str, Any]] = []
-    for name in backend_names():
-        try:
-            cls = backend_class(name)
-            backend = create_backend(name, config.backend_config(name))
-        except ReelforgeError as exc:
-            rows.append({"name": name, "ready": False, "why_not": exc.message})
-            continue
-        ready, why = backend.configured()
-        specs = backend.models()
-        rows.append(
+    out = []
+    for row in rows(config):
+        models = row["models"]
+        default = next((m for m in models if m["name"] == row.get("default_model")), models[0] if models else None)
+        out.append(
             {
-                "name": name,
-                "kind": cls.kind if isinstance(cls.kind, str) else None,
-                "description": cls.description,
-                "ready": ready,
-                "why_not": why,
-                "operations": sorted(backend.operations()),
-                "models": [s.name for s in specs],
-                "default_model": backend.default_model if specs else None,
-                "price_rule": backend.price_rule() if specs else None,
+                "name": row["name"],
+                "kind": row["kind"],
+                "description": row.get("description"),
+                "ready": row["configured"],
+                "why_not": row["why_not"],
+                "operations": row["operations"],
+                "models": [m["name"] for m in models],
+                "default_model": row.get("default_model"),
+                "price_rule": default["price_rule"] if default else None,
             }
         )
-    return rows
+    return out
 
 
 def job_view(job: Any) -> dict[str, Any]:

@@ -3,63 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ..backends.registry import backend_class, backend_names, create_backend
-from ..errors import ReelforgeError
+from ..backends.describe import describe_backends
 from .common import emit_json, load_config
-
-
-def describe_backends(config: Any) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for name in backend_names():
-        row: dict[str, Any] = {"name": name}
-        try:
-            cls = backend_class(name)
-            backend = create_backend(name, config.backend_config(name))
-        except ReelforgeError as exc:
-            row.update(kind=None, configured=False, why_not=exc.message, models=[], operations=[])
-            rows.append(row)
-            continue
-        ok, why = backend.configured()
-        models = []
-        for spec in backend.models():
-            durations = (
-                ", ".join(f"{d:g}" for d in spec.durations)
-                if spec.durations
-                else f"{spec.min_duration_s:g}-{spec.max_duration_s:g}"
-            )
-            sizes = "any WxH" if spec.any_size else ", ".join(spec.resolutions) or "any"
-            models.append(
-                {
-                    "name": spec.name,
-                    "operations": list(spec.operations),
-                    "durations_s": durations,
-                    "resolutions": sizes,
-                    "aspect_ratios": list(spec.aspect_ratios) or "any",
-                    "fps": [f for f in spec.fps] or "any",
-                    "last_frame": spec.last_frame,
-                    "frame_rule": None
-                    if spec.frame_rule is None
-                    else f"{spec.frame_rule.multiple}k+{spec.frame_rule.offset}",
-                    "prompt_max_chars": spec.prompt_max_chars,
-                    "price_rule": backend.price_rule(spec.name),
-                    "notes": spec.notes,
-                }
-            )
-        row.update(
-            kind=cls.kind,
-            description=cls.description,
-            configured=ok,
-            why_not=why,
-            default_model=backend.default_model if models else None,
-            operations=sorted(backend.operations()),
-            models=models,
-        )
-        rows.append(row)
-    return rows
 
 
 def register(app: typer.Typer) -> None:
