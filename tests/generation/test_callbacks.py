@@ -138,8 +138,10 @@ async def test_a_lost_callback_falls_back_to_the_slow_poll(servers: Any, data_di
 
 async def test_without_a_public_url_or_with_callbacks_off_nothing_changes(servers: Any, data_dir: Path) -> None:
     replicate, r, *_ = servers
-    for options in ({"public": False}, {"callbacks": False}):
-        engine = engine_for(data_dir, servers, **options)
+    for i, options in enumerate(({"public": False}, {"callbacks": False})):
+        fresh = data_dir / f"run{i}"  # a ledger of its own: nothing learned about this model's durations
+        fresh.mkdir()
+        engine = engine_for(fresh, servers, **options)
         assert (await generate(engine, "replicate", "wan-video/wan-2.5-t2v")).path.exists()
         [submit] = r.seen("POST", "/v1/models/")
         assert "webhook" not in json.loads(submit.body) and not replicate.callbacks_sent

@@ -147,3 +147,26 @@ async def test_fifty_concurrent_start_finish_pairs(library: Library) -> None:
     rows = await library.ledger.totals()
     assert sum(r.attempts for r in rows) == 50 and sum(r.succeeded for r in rows) == 50
     assert all(a.provider_job_id and a.outcome == "succeeded" for a in await library.ledger.attempts(limit=100))
+
+
+async def test_typical_duration_is_the_early_end_of_recent_successes(library: Library) -> None:
+    assert await library.ledger.typical_s("runway", "m", T2V) is None
+    start = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    for seconds, outcome in (
+        (60, "succeeded"),
+        (90, "succeeded"),
+        (75, "succeeded"),
+        (300, "succeeded"),
+        (5, "failed"),
+    ):
+        aid = await attempt(library)
+        await library.ledger.finish_attempt(aid, outcome=outcome, billable=outcome == "succeeded")
+        with library.engine.begin() as conn:
+            conn.execute(
+                sa.update(attempts_table)
+                .where(attempts_table.c.id == aid)
+                .values(created_at=start, finished_at=start + timedelta(seconds=seconds))
+            )
+    assert await library.ledger.typical_s("runway", "m", T2V) == 60.0  # failures and the slow one aside
+    assert await library.ledger.typical_s("runway", "other", T2V) is None
+    assert await library.ledger.typical_s("veo", "m", T2V) is None

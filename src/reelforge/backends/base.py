@@ -124,6 +124,7 @@ class RunContext:
     http: ProviderClient | None = None  # the client shared across backends (None: the backend makes one)
     sleep: Callable[[float], Awaitable[None]] | None = None  # injectable for tests
     callback: CallbackChannel | None = None  # completion callbacks for this attempt (see callbacks.py)
+    typical_s: float | None = None  # how long this model's jobs took before (the ledger): when to poll first
 
     def progress(self, fraction: float, message: str) -> None:
         if self.on_progress is not None:

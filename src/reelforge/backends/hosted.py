@@ -217,7 +217,7 @@ class HostedBackend(Backend):
         part = part_path(ctx.out_path)  # where a video answered by the billable call itself is written
         try:
             hinted = ctx.callback is not None and self.supports_callback and getattr(self.config, "callbacks", True)
-            pacer = pacer_for(self, plan, resumed=ctx.resume is not None)
+            pacer = pacer_for(self, plan, resumed=ctx.resume is not None, typical_s=ctx.typical_s)
             job, early, hinted = await self._job(plan, client, ctx, part, hinted)
             pacer.submitted()
             try:

@@ -126,9 +126,10 @@ def pace_key(plan: Plan) -> str:
     return f"{plan.model}|{plan.operation}|{plan.width}x{plan.height}|{plan.duration_s:g}"
 
 
-def pacer_for(backend: Any, plan: Plan, *, resumed: bool = False) -> PollPacer:
+def pacer_for(backend: Any, plan: Plan, *, resumed: bool = False, typical_s: float | None = None) -> PollPacer:
     """A pacer for one job of ``backend`` (a hosted backend: its config's poll settings and its own
-    ``TaskTimes``, kept on the instance, which the engine makes once per process)."""
+    ``TaskTimes``, kept on the instance, which the engine makes once per process). ``typical_s``: how long
+    the model's jobs took in earlier runs (from the ledger), used until this process has seen one finish."""
     times: TaskTimes | None = backend.__dict__.get("_task_times")
     if times is None:
         times = backend.__dict__["_task_times"] = TaskTimes()
@@ -137,7 +138,7 @@ def pacer_for(backend: Any, plan: Plan, *, resumed: bool = False) -> PollPacer:
     return PollPacer(
         cfg.poll_interval_s,
         cfg.max_poll_interval_s,
-        expected_s=None if resumed else times.expected(key),
+        expected_s=None if resumed else times.expected(key) or typical_s,
         adaptive=cfg.adaptive_polling,
         times=times,
         key=key,

@@ -60,6 +60,16 @@ class Attempts:
         self.retry = retry
         self._http = http
         self._sleep = sleep
+        self._typicals: dict[tuple[str, str, str], float | None] = {}  # per process: the ledger is read once
+
+    async def _typical(self, backend: Backend, plan: Plan) -> float | None:
+        """How long this model's jobs took in earlier runs (a hosted backend's first poll waits about that)."""
+        if backend.kind != "hosted":
+            return None
+        key = (backend.name, plan.model, plan.operation)
+        if key not in self._typicals:
+            self._typicals[key] = await self.library.ledger.typical_s(*key)
+        return self._typicals[key]
 
     async def run(self, call: Call, backend: Backend, plan: Plan, estimate: float, key: str | None) -> Stored:
         """Up to ``retry.max_attempts`` attempts at ``backend``; the stored asset of the first that succeeds."""
@@ -119,6 +129,7 @@ class Attempts:
                 submit_uncertain=uncertain,
                 http=self._http() if backend.kind == "hosted" else None,
                 callback=channel,
+                typical_s=await self._typical(backend, plan) if resume is None else None,
             )
             self.budget.reserved_usd += estimate
             try:

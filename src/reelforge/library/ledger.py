@@ -125,6 +125,10 @@ class UsageLedger:
         """
         return await asyncio.to_thread(self._spent, since, include_in_flight)
 
+    def _rows(self, query: sa.Select[Any]) -> list[Any]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(query))
+
     def _select(self, query: sa.Select[Any]) -> list[Attempt]:
         with self._engine.connect() as conn:
             return [Attempt.model_validate(dict(r._mapping)) for r in conn.execute(query)]
@@ -159,6 +163,19 @@ class UsageLedger:
         )
         rows = await asyncio.to_thread(self._select, query)
         return rows[0] if rows else None
+
+    async def typical_s(self, backend: str, model: str | None, operation: str, recent: int = 32) -> float | None:
+        """The early end (20th percentile) of how long the ``recent`` last succeeded attempts at this backend,
+        model and operation took, from submit to stored; None before any."""
+        query = (
+            sa.select(t.c.created_at, t.c.finished_at)
+            .where(t.c.backend == backend, t.c.model == model, t.c.operation == operation, t.c.outcome == "succeeded")
+            .order_by(t.c.id.desc())
+            .limit(recent)
+        )
+        rows = await asyncio.to_thread(self._rows, query)
+        spans = sorted((_utc(end) - _utc(start)).total_seconds() for start, end in rows if start and end)
+        return spans[int(0.2 * (len(spans) - 1))] if spans else None
 
     async def attempts(
         self, *, since: datetime | None = None, backend: str | None = None, job_id: str | None = None, limit: int = 100
