@@ -7,10 +7,11 @@ from pathlib import Path
 
 from reelforge.config import Config
 from reelforge.jobs import JobService
+from reelforge.shorts.api import aplan_short
 from reelforge.shorts.config import ShortsConfig
 from reelforge.shorts.demo import STILLS
 from reelforge.shorts.request import ShortRequest
-from reelforge.shorts.storyboard import aplan_short, write_storyboard
+from reelforge.shorts.storyboard import write_storyboard
 from tests.jobs.helpers import WorkerProcess, wait_for, write_config
 
 SHORTS = {

@@ -58,7 +58,8 @@ def _run(request: Any, shorts_override: Any, json_output: bool, label: str, uplo
 
 def _plan(request: Any, plan_out: Path, json_output: bool) -> None:
     """``--plan-only``: plan the short, write the storyboard to ``plan_out`` and stop."""
-    from ..shorts.storyboard import aplan_short, write_storyboard
+    from ..shorts.api import aplan_short
+    from ..shorts.storyboard import write_storyboard
 
     config = load_config()
 

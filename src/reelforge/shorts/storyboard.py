@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import InvalidRequest
 from ..media import atomic_write_text
 from ..render import PRESETS, CaptionStyle
-from ..types import CancelToken, ProgressCallback, VideoRequest, VideoResult
+from ..types import CancelToken, ProgressCallback
 from .checkpoints import fingerprint
 from .compose import TRANSITIONS, SceneLook
 from .config import ShortsConfig
@@ -38,7 +38,7 @@ from .visuals.base import IMAGE_EXTS, RankedVisual
 from .visuals.generate import GenerateFn
 
 if TYPE_CHECKING:
-    from ..config import Config
+    pass
 
 KIND = "reelforge.storyboard"
 #: the request's settings a storyboard keeps, so ``--plan plan.yaml`` renders with the same voice and look
@@ -284,55 +284,13 @@ async def run_plan(
     return board
 
 
-async def aplan_short(
-    request: ShortRequest,
-    *,
-    config: Config | None = None,
-    shorts: ShortsConfig | None = None,
-    work_dir: Path | None = None,
-    on_progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Storyboard:
-    """``amake_short`` up to the storyboard: the script, the scene plan, the narration and the visuals (generated
-    ones through ``reelforge.agenerate`` with ``config``), nothing rendered. Write it with ``write_storyboard``,
-    edit it, and render it with ``amake_short(ShortRequest(script=path))`` or ``request_from_storyboard``."""
-    from ..api import agenerate
-    from ..config import Config
-
-    config = config or Config()
-
-    async def generate(req: VideoRequest) -> VideoResult:
-        return await agenerate(req, config=config, cancel=cancel)
-
-    return await run_plan(
-        request,
-        shorts or config.section(ShortsConfig),
-        data_dir=config.data_dir,
-        work_dir=work_dir,
-        generate=generate,
-        on_progress=on_progress,
-        cancel=cancel,
-    )
-
-
-def plan_short(request: ShortRequest, **kwargs: Any) -> Storyboard:
-    """Blocking wrapper around ``aplan_short``."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(aplan_short(request, **kwargs))
-    raise RuntimeError("an event loop is running here: await aplan_short(...) instead")
-
-
 __all__ = [
     "KIND",
     "BoardScene",
     "BoardVisual",
     "Storyboard",
-    "aplan_short",
     "from_state",
     "kept_visuals",
-    "plan_short",
     "read_storyboard",
     "remember_visuals",
     "request_from_storyboard",
