@@ -23,8 +23,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ..errors import ReelforgeError
+from ..errors import GenerationFailed, ReelforgeError
 from ..http_errors import is_transient, map_transport_errors, raise_for_status, retry_after_seconds
+from ..media.workers import in_file_thread
 
 if TYPE_CHECKING:  # aiohttp is imported when the first client is made, not with this module
     from .aiohttp_transport import AiohttpTransport
@@ -125,6 +126,21 @@ async def send(
     return response
 
 
+async def save_body(response: httpx.Response, out: Path, max_bytes: int, who: str) -> None:
+    """Stream a video answered in ``response``'s body to ``out`` (written on a file thread), refusing one over
+    ``max_bytes``: the provider already ran the job, so that failure is billable."""
+    size = 0
+    fh = await in_file_thread(out.open, "wb")
+    with fh:
+        async for chunk in response.aiter_bytes(1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise GenerationFailed(
+                    f"{who} answer is larger than max_output_bytes ({max_bytes} bytes)", billable=True
+                )
+            await in_file_thread(fh.write, chunk)
+
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "ProviderClient",
@@ -133,5 +149,6 @@ __all__ = [
     "new_client",
     "raise_for_status",
     "retry_after_seconds",
+    "save_body",
     "send",
 ]

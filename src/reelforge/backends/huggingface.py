@@ -24,11 +24,10 @@ from pydantic import Field
 
 from ..errors import Cancelled, GenerationFailed, InvalidRequest, ProviderError, Timeout
 from ..http_errors import error_text, map_transport_errors, raise_for_status
-from ..media.workers import in_file_thread
 from ..types import ModelSpec, VideoRequest
 from .base import Plan, ProviderJob, RunContext
 from .hosted import HostedBackend, HostedConfig, PollResult
-from .http import ProviderClient
+from .http import ProviderClient, save_body
 
 DEFAULT_T2V = "Wan-AI/Wan2.2-T2V-A14B"
 DEFAULT_I2V = "Wan-AI/Wan2.2-I2V-A14B"
@@ -213,21 +212,8 @@ class HuggingFaceBackend(HostedBackend):
                 if response.status_code >= 400 or "json" in response.headers.get("content-type", ""):
                     await response.aread()
                     return self._error(model, response), ""
-                await self._save(response, out)
+                await save_body(response, out, self.cfg.max_output_bytes, self.name)
                 return None, response.headers.get("x-request-id") or f"hf-{uuid.uuid4().hex[:12]}"
-
-    async def _save(self, response: httpx.Response, out: Path) -> None:
-        size = 0
-        fh = await in_file_thread(out.open, "wb")
-        with fh:
-            async for chunk in response.aiter_bytes(1 << 20):
-                size += len(chunk)
-                if size > self.cfg.max_output_bytes:
-                    raise GenerationFailed(
-                        f"{self.name} answer is larger than max_output_bytes ({self.cfg.max_output_bytes} bytes)",
-                        billable=True,
-                    )
-                fh.write(chunk)
 
     def _error(self, model: str, response: httpx.Response) -> float:
         """The loading wait of a 503 "currently loading"; else the error (``_NextModel`` where another may serve)."""

@@ -33,11 +33,10 @@ from ..errors import (
     Timeout,
 )
 from ..http_errors import error_text, map_transport_errors, raise_for_status
-from ..media.workers import in_file_thread
 from ..types import ModelSpec, VideoRequest
 from .base import BackendConfig, Plan, ProviderJob, RunContext
 from .hosted import HostedBackend, HostedConfig, PollResult, scrub_secret
-from .http import ProviderClient
+from .http import ProviderClient, save_body
 
 T2V, I2V = "text-to-video", "image-to-video"
 _TIERS = {"1080p": (1920, 1080), "1440p": (2560, 1440), "2160p": (3840, 2160)}
@@ -185,7 +184,7 @@ class LtxBackend(HostedBackend):
                     if r.status_code >= 400 or "video" not in r.headers.get("content-type", ""):
                         await r.aread()
                         self._raise(r)
-                    await self._save(r, out)
+                    await save_body(r, out, self.cfg.max_output_bytes, self.name)
                     return r.headers.get("x-request-id") or f"ltx-{uuid.uuid4().hex[:16]}"
         except ReelforgeError as exc:
             scrub_secret(exc, self.secret)
@@ -206,18 +205,6 @@ class LtxBackend(HostedBackend):
         if error is not None:
             raise error
         raise_for_status(response, who=self.name, secret_env=self.secret_env[0])
-
-    async def _save(self, response: httpx.Response, out: Path) -> None:
-        size = 0
-        fh = await in_file_thread(out.open, "wb")
-        with fh:
-            async for chunk in response.aiter_bytes(1 << 20):
-                size += len(chunk)
-                if size > self.cfg.max_output_bytes:
-                    raise GenerationFailed(
-                        f"ltx answer is larger than max_output_bytes ({self.cfg.max_output_bytes} bytes)", billable=True
-                    )
-                await in_file_thread(fh.write, chunk)
 
     async def submit(self, plan: Plan, client: ProviderClient) -> ProviderJob:
         raise NotImplementedError("LTX answers the video to the call itself: see start()")
