@@ -11,7 +11,7 @@ import httpx
 
 from .base import RankedVisual, SceneNeed
 from .rank import Ranker
-from .stock import StockSource, download, fit_score, get_json, rank_results, result_text, slug_words
+from .stock import StockSource, fit_score, get_json, rank_results, result_text, slug_words
 
 
 def _best_file(video: dict[str, Any], need: SceneNeed) -> tuple[float, dict[str, Any]] | None:
@@ -61,11 +61,9 @@ class PexelsSource(StockSource):
             return None
         video, f = ranked[0].item
         target = cache_dir / "pexels" / f"{video['id']}-{f.get('id', 'f')}.mp4"
-        await download(self._client, "Pexels", f["link"], target)
-        need.used.add(f"pexels:{video['id']}")
         author = (video.get("user") or {}).get("name", "")
         detail = f"pexels {video['id']} '{term}'" + (f" by {author}" if author else "")
-        return self._picked(need, ranked, "clip", target, detail)
+        return await self._take(need, ranked, "clip", f["link"], target, f"pexels:{video['id']}", detail)
 
     async def _photo(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
         orientation = {"square": "square"}.get(need.orientation, need.orientation)
@@ -90,11 +88,9 @@ class PexelsSource(StockSource):
             return None
         photo, link = ranked[0].item
         target = cache_dir / "pexels" / f"photo-{photo['id']}.jpg"
-        await download(self._client, "Pexels", link, target)
-        need.used.add(f"pexels-photo:{photo['id']}")
         author = photo.get("photographer") or ""
         detail = f"pexels photo {photo['id']} '{term}'" + (f" by {author}" if author else "")
-        return self._picked(need, ranked, "image", target, detail)
+        return await self._take(need, ranked, "image", link, target, f"pexels-photo:{photo['id']}", detail)
 
 
 __all__ = ["PexelsSource"]

@@ -11,7 +11,7 @@ import httpx
 
 from .base import RankedVisual, SceneNeed
 from .rank import Ranker
-from .stock import StockSource, download, fit_score, get_json, rank_results, result_text, slug_words
+from .stock import StockSource, fit_score, get_json, rank_results, result_text, slug_words
 
 
 def _best_file(hit: dict[str, Any], need: SceneNeed) -> tuple[float, tuple[str, dict[str, Any]]] | None:
@@ -60,10 +60,8 @@ class PixabaySource(StockSource):
             return None
         hit, size, f = ranked[0].item
         target = cache_dir / "pixabay" / f"{hit['id']}-{size}.mp4"
-        await download(self._client, "Pixabay", f["url"], target)
-        need.used.add(f"pixabay:{hit['id']}")
         detail = f"pixabay {hit['id']} '{term}' by {hit.get('user', '')}".strip()
-        return self._picked(need, ranked, "clip", target, detail)
+        return await self._take(need, ranked, "clip", f["url"], target, f"pixabay:{hit['id']}", detail)
 
     async def _photo(self, need: SceneNeed, term: str, cache_dir: Path) -> RankedVisual | None:
         orientation = {"portrait": "vertical", "landscape": "horizontal"}.get(need.orientation, "all")
@@ -85,10 +83,8 @@ class PixabaySource(StockSource):
             return None
         hit, link = ranked[0].item
         target = cache_dir / "pixabay" / f"photo-{hit['id']}.jpg"
-        await download(self._client, "Pixabay", link, target)
-        need.used.add(f"pixabay-photo:{hit['id']}")
         detail = f"pixabay photo {hit['id']} '{term}' by {hit.get('user', '')}".strip()
-        return self._picked(need, ranked, "image", target, detail)
+        return await self._take(need, ranked, "image", link, target, f"pixabay-photo:{hit['id']}", detail)
 
 
 __all__ = ["PixabaySource"]

@@ -162,7 +162,13 @@ class StockSource:
                 self.warnings.append(note)
             return None
 
-    def _picked(self, need: SceneNeed, ranked: list[Ranked], kind: str, path: Path, detail: str) -> RankedVisual:
+    async def _take(
+        self, need: SceneNeed, ranked: list[Ranked], kind: str, link: str, path: Path, used: str, detail: str
+    ) -> RankedVisual:
+        """Download the best result from ``link`` to ``path`` (cached), mark it ``used`` for the other scenes,
+        and report it with its score and the runner-up."""
+        await download(self._client, self.name.capitalize(), link, path)
+        need.used.add(used)
         runner = ranked[1] if len(ranked) > 1 else None
         return RankedVisual(
             scene=need.index,
