@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from ..errors import Cancelled
@@ -99,12 +100,27 @@ async def run_short(
     """Make one short. ``work_dir`` pins the run folder (a job passes its own, so a rerun after a crash
     resumes there); ``generate`` makes the clips of ``visuals: generate``; ``render`` stands in for the
     renderer. Raises ``Cancelled`` naming the stage it stopped in; the finished stages stay checkpointed."""
-    cancel = cancel or CancelToken()
-    services = (generate, render, on_progress, cancel)
-    state, ctx = await asyncio.to_thread(_start, request, config, Path(data_dir), work_dir, services)
+    services = (generate, render, on_progress, cancel or CancelToken())
+    state, folder = await run_stages(request, config, Path(data_dir), work_dir, services)
+    return build_result(state, state.need_rendered(), folder)
+
+
+async def run_stages(
+    request: ShortRequest,
+    config: ShortsConfig,
+    data_dir: Path,
+    work_dir: Path | None,
+    services: tuple[GenerateFn | None, Renderer | None, ProgressCallback | None, CancelToken],
+    names: Collection[str] | None = None,
+) -> tuple[RunState, Path]:
+    """Run the stages in order (only ``names`` when given), each checkpointed in the run folder; return the
+    state and the folder. ``services``: (generate, render, on_progress, cancel). Raises ``Cancelled`` naming
+    the stage it stopped in; the finished stages stay checkpointed."""
+    state, ctx = await asyncio.to_thread(_start, request, config, data_dir, work_dir, services)
     try:
         for stage in STAGES:
-            await _run_stage(stage, state, ctx)
+            if names is None or stage.name in names:
+                await _run_stage(stage, state, ctx)
     except Cancelled as exc:
         raise Cancelled(
             f"cancelled during the {ctx.stage} stage; finished stages are kept in {ctx.work_dir} and a "
@@ -113,7 +129,7 @@ async def run_short(
         ) from exc
     finally:
         await ctx.aclose()
-    return build_result(state, state.need_rendered(), ctx.work_dir)
+    return state, ctx.work_dir
 
 
-__all__ = ["content_id", "run_id_for", "run_short"]
+__all__ = ["content_id", "run_id_for", "run_short", "run_stages"]

@@ -267,18 +267,10 @@ async def run_plan(
 ) -> Storyboard:
     """Run the stages up to the visuals (checkpointed like a full run, in the same run folder) and return the
     storyboard. ``run_short`` on the same request afterwards takes those stages from the checkpoints."""
-    from .pipeline import _run_stage, _start
-    from .stages import STAGES
+    from .pipeline import run_stages
 
-    cancel = cancel or CancelToken()
-    services = (generate, None, on_progress, cancel)
-    state, ctx = await asyncio.to_thread(_start, request, config, Path(data_dir), work_dir, services)
-    try:
-        for stage in STAGES:
-            if stage.name in PLAN_STAGES:
-                await _run_stage(stage, state, ctx)
-    finally:
-        await ctx.aclose()
+    services = (generate, None, on_progress, cancel or CancelToken())
+    state, _ = await run_stages(request, config, Path(data_dir), work_dir, services, PLAN_STAGES)
     board = from_state(state, await asyncio.to_thread(scene_looks, request.script))
     board.warnings = list(dict.fromkeys(state.warnings))
     return board
