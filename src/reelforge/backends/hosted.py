@@ -5,16 +5,16 @@ A provider file implements four verbs over a typed ``ProviderJob`` (no per-job s
 ``poll(job, client) -> PollResult``, ``cancel(job, client)`` where the provider has it, and
 ``fetch(job, result, client, dest)`` (default: the result's bytes, else its first URL via ``client.download``).
 
-Small hooks cover what providers do differently: ``response_error`` (codes in an answer's body),
-``lookup`` (find a job a lost submit may have made), ``resumable`` (complete a stored job that carries only
-its id), ``start`` (a billable call whose answer already holds the result), ``download_headers``; callbacks
-(``callbacks.py``): ``supports_callback``, ``callback_params``, ``verify_callback``. ``run`` is not overridden.
-"""
+Hooks for what providers do differently: ``response_error`` (codes in a body), ``lookup`` (the job a lost
+submit may have made), ``resumable`` (complete a stored job holding only its id), ``start`` (a billable call
+answering the result), ``download_headers``; callbacks: ``supports_callback``, ``callback_params``,
+``verify_callback``. ``run`` is not overridden; the waits between polls come from ``pacing.py``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import time
@@ -34,7 +34,7 @@ from ..media.workers import in_file_thread
 from .base import Backend, BackendConfig, Plan, ProviderJob, RunContext, RunOutput
 from .callbacks import wait_or_cancel
 from .http import ProviderClient, new_client
-from .pacing import PollPacer, pacer_for
+from .pacing import PollPacer, TaskTimes, pacer_for
 from .scrub import scrub_secret
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -88,6 +88,10 @@ class HostedBackend(Backend):
     default_base_url: ClassVar[str] = ""
     secret_field: ClassVar[str] = "api_key"  # the config key named in "not configured" messages
     supports_callback: ClassVar[bool] = False  # the provider calls a URL given at submit when the job ends
+
+    @functools.cached_property
+    def task_times(self) -> TaskTimes:  # how long this backend's jobs took here, per model and size
+        return TaskTimes()
 
     # -- configuration --------------------------------------------------------------------
     @property
@@ -217,12 +221,12 @@ class HostedBackend(Backend):
         part = part_path(ctx.out_path)  # where a video answered by the billable call itself is written
         try:
             hinted = ctx.callback is not None and self.supports_callback and getattr(self.config, "callbacks", True)
-            pacer = pacer_for(self, plan, resumed=ctx.resume is not None, typical_s=ctx.typical_s)
+            pacer = pacer_for(self.task_times, self.config, plan, ctx)
             job, early, hinted = await self._job(plan, client, ctx, part, hinted)
             pacer.submitted()
             try:
                 result = await self._wait(job, client, ctx, early, hinted, pacer)
-                if early is None and ctx.resume is None:
+                if early is None:
                     pacer.learn()
                 await self._download(job, result, client, ctx)
             except Cancelled:
@@ -283,9 +287,8 @@ class HostedBackend(Backend):
         hinted: bool,
         pacer: PollPacer,
     ) -> PollResult:
-        """Poll until the job ends, each wait chosen by ``pacer``; ``first``: a result the billable call
-        already answered (taken as a poll); ``hinted``: a callback was asked for: each one triggers a poll,
-        else the slow interval does."""
+        """Poll until the job ends, waits chosen by ``pacer``; ``first``: a result the billable call answered
+        (taken as a poll); ``hinted``: a callback was asked for: each triggers a poll, else the slow interval."""
         cfg: Any = self.config
         deadline = time.monotonic() + cfg.timeout_s
         errors = 0

@@ -7,8 +7,8 @@ wait from what is known, in this order:
 1. the provider's reported progress: the remaining time is estimated from the time spent so far, and half
    of it is waited (never less than ``poll_interval_s``, never longer than half the time spent so far);
 2. the provider's queue position: one interval per job ahead, plus one;
-3. how long this model's earlier jobs took in this process (``TaskTimes``): the first poll comes just
-   before the earliest usual finish, then every ``poll_interval_s``;
+3. how long this model's earlier jobs took (``TaskTimes``, this process; else the ledger's recent runs):
+   the first poll comes at the earliest usual finish, then every ``poll_interval_s``;
 4. nothing known: every ``poll_interval_s`` while the job is young, then a tenth of its age (a job that has
    run 10 minutes is polled once a minute), so a long job is not polled hundreds of times.
 
@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .base import Plan
+    from .base import Plan, RunContext
 
-LEAD = 1.0  # the first poll comes at this fraction of the earliest usual finish
 QUANTILE = 0.2  # "the earliest usual finish": this quantile of the recent finishes
 WINDOW = 32  # recent finishes kept per model
 AGE_FRACTION = 0.1  # with nothing known, an old job is polled every tenth of its age
@@ -96,7 +95,7 @@ class PollPacer:
         """The wait before the first poll of a job just submitted (none without an expectation)."""
         if self.expected is None:
             return 0.0
-        return min(self.ceiling, max(0.0, LEAD * self.expected - self.age()))
+        return min(self.ceiling, max(0.0, self.expected - self.age()))
 
     def next(self, progress: float | None, queue_position: int | None, now: float | None = None) -> float:
         """The wait after a poll that found the job unfinished."""
@@ -113,7 +112,7 @@ class PollPacer:
         if queue_position is not None and queue_position > 0:
             return self.base * (queue_position + 1)
         if self.expected is not None:
-            early = LEAD * self.expected - age
+            early = self.expected - age
             if early > 0:
                 return early
             if age < 2 * self.expected:
@@ -126,30 +125,27 @@ def pace_key(plan: Plan) -> str:
     return f"{plan.model}|{plan.operation}|{plan.width}x{plan.height}|{plan.duration_s:g}"
 
 
-def pacer_for(backend: Any, plan: Plan, *, resumed: bool = False, typical_s: float | None = None) -> PollPacer:
-    """A pacer for one job of ``backend`` (a hosted backend: its config's poll settings and its own
-    ``TaskTimes``, kept on the instance, which the engine makes once per process). ``typical_s``: how long
-    the model's jobs took in earlier runs (from the ledger), used until this process has seen one finish."""
-    times: TaskTimes | None = backend.__dict__.get("_task_times")
-    if times is None:
-        times = backend.__dict__["_task_times"] = TaskTimes()
-    cfg = backend.config
+def pacer_for(times: TaskTimes, config: Any, plan: Plan, ctx: RunContext) -> PollPacer:
+    """A pacer for one job of a hosted backend: ``config``'s poll settings and the backend's ``times``, else
+    ``ctx.typical_s`` (the ledger's recent runs) until this process has seen one finish. A resumed job is
+    polled at once and teaches nothing (its submit time is unknown)."""
+    resumed = ctx.resume is not None
     key = pace_key(plan)
     return PollPacer(
-        cfg.poll_interval_s,
-        cfg.max_poll_interval_s,
-        expected_s=None if resumed else times.expected(key) or typical_s,
-        adaptive=cfg.adaptive_polling,
-        times=times,
+        config.poll_interval_s,
+        config.max_poll_interval_s,
+        expected_s=None if resumed else times.expected(key) or ctx.typical_s,
+        adaptive=config.adaptive_polling,
+        times=None if resumed else times,
         key=key,
     )
 
 
 __all__ = [
     "AGE_FRACTION",
-    "LEAD",
     "MIN_PROGRESS",
     "QUANTILE",
+    "UNSEEN",
     "WINDOW",
     "PollPacer",
     "TaskTimes",
