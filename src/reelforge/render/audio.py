@@ -237,8 +237,8 @@ async def _measure_pass(mix: _Mix, cancel: CancelToken | None) -> Loudness | Non
 async def _integrated(mix: _Mix, chain: str, cancel: CancelToken | None) -> float | None:
     """Integrated loudness of the mix through ``chain`` (``ebur128`` without true peak: no 192 kHz pass)."""
     stderr = await run_ffmpeg(_graph(mix, f"{chain},ebur128=framelog=quiet"), cancel=cancel)
-    found = re.search(r"I:\s+(-?[\d.]+) LUFS", stderr[stderr.rfind("Summary:") :])
-    return float(found.group(1)) if found else None
+    loud = _parse(stderr, mix.timeline.output.loudness_lufs)
+    return None if loud is None else loud.input_i
 
 
 async def measure_file(path: Path) -> tuple[float | None, float | None]:
