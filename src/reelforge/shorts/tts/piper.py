@@ -5,24 +5,39 @@ from __future__ import annotations
 import asyncio
 import difflib
 import functools
+import json
 from pathlib import Path
 
 import numpy as np
 
 from ...errors import BackendUnavailable, InvalidRequest
 from .base import Segment, TTSEngine
+from .piper_model import with_alignments
 
 _SKIP = set(" ˈˌ.,;:!?¡¿—–-…\"'()") | {"^", "$", "_"}
 
 
 @functools.cache
 def load_voice(model: str, config: str | None = None):  # type: ignore[no-untyped-def]
-    """Load a Piper voice once per process, patched in memory to expose alignments."""
+    """Load a Piper voice once per process, patched in memory to expose alignments (``piper_model``: no
+    ``onnx`` import, which costs more than the rest of the load)."""
     try:
+        import onnxruntime
         from piper import PiperVoice
+        from piper.config import PiperConfig
+        from piper.phonemize_espeak import ESPEAK_DATA_DIR
     except ImportError:
-        raise BackendUnavailable("the piper engine needs piper-tts: pip install 'piper-tts[alignment]'") from None
-    return PiperVoice.load(model, config, include_alignments=True)
+        raise BackendUnavailable("the piper engine needs piper-tts: pip install piper-tts") from None
+    settings = json.loads(Path(config or f"{model}.json").read_text(encoding="utf-8"))
+    session = onnxruntime.InferenceSession(
+        with_alignments(Path(model).read_bytes()), providers=["CPUExecutionProvider"]
+    )
+    return PiperVoice(
+        config=PiperConfig.from_dict(settings),
+        session=session,
+        espeak_data_dir=Path(ESPEAK_DATA_DIR),
+        download_dir=Path.cwd(),
+    )
 
 
 def default_voice() -> tuple[str, str]:
