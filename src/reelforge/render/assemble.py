@@ -1,4 +1,5 @@
-"""Timeline → one ffmpeg argv: visuals, transitions, burned captions, the audio mix, the encoder."""
+"""Timeline → the ffmpeg argv of the pictures (visuals, transitions, burned captions, the encoder) and of the
+final join with the soundtrack."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 
 from ..media.filters import filter_path
 from ..media.framerate import frame_count, rate_str
-from .audio import Loudness, mix_chain, normalize_chain
 from .encode import Encoder
 from .graph import Graph
 from .inputs import Prepared
@@ -129,31 +129,33 @@ def _output(
     g: Graph,
     video: str,
     timeline: Timeline,
-    prepared: Prepared,
     encoder: Encoder,
     out: Path,
     *,
     captions: Path | None,
     fontsdir: Path | None,
-    loudness: Loudness | None,
     workdir: Path,
 ) -> list[str]:
-    """Burn captions, mix and normalise audio, encode: the argv of the one encoding process."""
+    """Burn captions and encode the pictures (no audio: the soundtrack is made beside them and joined by a
+    stream copy): the argv of the one encoding process."""
     if captions is not None:
         opts = f"filename={filter_path(captions)}"
         if fontsdir is not None:
             opts += f":fontsdir={filter_path(fontsdir)}"
         video = g.add(video, f"subtitles={opts},{YUV}")
     g.add(video, "setsar=1", "vout")
-    mix = mix_chain(g, timeline, prepared.narration, prepared.music, prepared.sounds)
-    normalize = normalize_chain(g, mix, timeline, loudness)
-    g.chains[-1] = g.chains[-1].removesuffix(f"[{normalize}]") + "[aout]"
     spec = timeline.output
     total = frame_count(timeline.duration_s, spec.fps)
     return [
-        *g.input_args(), *_graph_args(g, workdir, "graph"), "-map", "[vout]", "-map", "[aout]",
-        *encoder.args, "-r", rate_str(spec.fps), "-frames:v", str(total),
-        "-c:a", "aac", "-b:a", f"{spec.audio_bitrate_k}k", "-ar", "48000", "-ac", "2",
+        *g.input_args(), *_graph_args(g, workdir, "graph"), "-map", "[vout]",
+        *encoder.args, "-r", rate_str(spec.fps), "-frames:v", str(total), "-an", "-f", "mp4", str(out),
+    ]  # fmt: skip
+
+
+def mux_args(video: Path, sound: Path, timeline: Timeline, out: Path) -> list[str]:
+    """Join the encoded pictures and soundtrack by a stream copy, index first (``faststart``), titled."""
+    return [
+        "-i", str(video), "-i", str(sound), "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
         "-movflags", "+faststart", "-map_metadata", "-1", "-metadata", f"title={timeline.title or ''}",
         "-f", "mp4", str(out),
     ]  # fmt: skip
@@ -167,25 +169,13 @@ def build(
     *,
     captions: Path | None,
     fontsdir: Path | None,
-    loudness: Loudness | None,
     workdir: Path,
 ) -> Plan:
     """One process: every visual decoded and composed inside the encoding filtergraph."""
     g = Graph()
     warnings: list[str] = []
     video = _video(g, timeline, prepared, warnings)
-    argv = _output(
-        g,
-        video,
-        timeline,
-        prepared,
-        encoder,
-        out,
-        captions=captions,
-        fontsdir=fontsdir,
-        loudness=loudness,
-        workdir=workdir,
-    )
+    argv = _output(g, video, timeline, encoder, out, captions=captions, fontsdir=fontsdir, workdir=workdir)
     return Plan(
         argv=argv,
         producers=[],
@@ -216,7 +206,6 @@ def build_chunked(
     group_size: int,
     captions: Path | None,
     fontsdir: Path | None,
-    loudness: Loudness | None,
     workdir: Path,
 ) -> Plan:
     """Long timelines: groups of scenes composed by short-lived processes, one after the other,
@@ -232,18 +221,7 @@ def build_chunked(
     g = Graph()
     raw = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{w}x{h}"]
     k = g.input(*raw, "-framerate", rate_str(timeline.output.fps), "-i", str(fifo))
-    argv = _output(
-        g,
-        f"{k}:v",
-        timeline,
-        prepared,
-        encoder,
-        out,
-        captions=captions,
-        fontsdir=fontsdir,
-        loudness=loudness,
-        workdir=workdir,
-    )
+    argv = _output(g, f"{k}:v", timeline, encoder, out, captions=captions, fontsdir=fontsdir, workdir=workdir)
     return Plan(
         argv=argv,
         producers=producers,
@@ -253,4 +231,4 @@ def build_chunked(
     )
 
 
-__all__ = ["Plan", "build", "build_chunked", "frame_layout", "groups"]
+__all__ = ["Plan", "build", "build_chunked", "frame_layout", "groups", "mux_args"]

@@ -1,4 +1,5 @@
-"""Render a timeline: check inputs, measure loudness, one ffmpeg pass, then thumbnail, captions and the sidecar."""
+"""Render a timeline: check inputs, one ffmpeg pass for the pictures while the soundtrack is made beside it,
+a stream-copy join, then thumbnail, captions and the sidecar."""
 
 from __future__ import annotations
 
@@ -11,16 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..media import ProbeResult, atomic_path, atomic_write_text, probe, run_ffmpeg
+from ..media import atomic_path, atomic_write_text, probe, run_ffmpeg
 from ..media.fonts import link_fonts
 from ..types import CancelToken, ProgressCallback, report
 from . import audio
-from .assemble import Plan, build, build_chunked
+from .assemble import Plan, build, build_chunked, mux_args
 from .captions import write_captions
 from .encode import Encoder, choose_encoder
 from .inputs import GenerateFn, Prepared, prepare
 from .result import RenderResult
 from .sidecar import SidecarExtra, write_sidecar
+from .soundtrack import Soundtrack, make_soundtrack
 from .timeline import Timeline
 
 SINGLE_PROCESS_MAX_SCENES = 8  # longer timelines are composed in groups (memory stays flat)
@@ -38,10 +40,11 @@ async def render_timeline(
 ) -> RenderResult:
     """Render ``timeline`` to ``out_path`` (MP4) with one ffmpeg process for the pictures.
 
-    Raises ``InvalidRequest`` (naming the file or field) before any encoding when an input is bad,
-    ``Cancelled`` when ``cancel`` fires (nothing is left at ``out_path``), and ``FfmpegError`` with
-    ffmpeg's own reason when the encode fails. The sidecar (``out_path`` with ``.json``) is written once, with
-    the sections ``sidecar_extra(result)`` returns added to the renderer's own.
+    The soundtrack (loudness measured, gained, limited, encoded, measured again) is made by its own process
+    while the pictures encode; a stream copy joins them. Raises ``InvalidRequest`` (naming the file or field)
+    before any encoding when an input is bad, ``Cancelled`` when ``cancel`` fires (nothing is left at
+    ``out_path``), and ``FfmpegError`` with ffmpeg's own reason when the encode fails. The sidecar
+    (``out_path`` with ``.json``) is written once, with the sections ``sidecar_extra(result)`` returns added.
     """
     out = Path(out_path)
     timings: dict[str, float] = {}
@@ -50,50 +53,31 @@ async def render_timeline(
     try:
         report(on_progress, 0.0, "checking inputs")
         prepared = await prepare(timeline, workdir, generate, cancel)
-        warnings = list(prepared.warnings)
-        # the mix's loudness is measured (audio only, about a second) while the captions are laid out
-        loudness = asyncio.ensure_future(_loudness(timeline, prepared, timings, cancel))
+        sound = asyncio.ensure_future(make_soundtrack(timeline, prepared, workdir / "sound.m4a", timings, cancel))
         try:
             caps = await asyncio.to_thread(write_captions, timeline, workdir, out)
-            warnings += caps.warnings
             fontsdir = link_fonts([f for p in caps.fonts for f in p.faces], workdir / "fonts") if caps.ass else None
             encoder = await asyncio.to_thread(choose_encoder, timeline.output)
-            warnings += encoder.warnings
             timings["prepare_s"] = time.perf_counter() - t0
             if cancel is not None:
                 cancel.raise_if_cancelled("render")
-            report(on_progress, 0.04, "measuring loudness")
-            loud = await loudness
+            report(on_progress, 0.04, "rendering")
+            t2 = time.perf_counter()
+            kw = {"captions": caps.ass, "fontsdir": fontsdir, "workdir": workdir}
+            plan = await _encode(timeline, prepared, encoder, workdir / "video.mp4", kw, on_progress, cancel)
+            timings["encode_s"] = time.perf_counter() - t2
+            track = await sound
         finally:
-            loudness.cancel()
-            await asyncio.gather(loudness, return_exceptions=True)
-        if audio.has_sound(timeline) and (loud is None or loud.input_i < -70):
-            warnings.append("audio is silent; loudness normalisation skipped")
-        report(on_progress, 0.08, "rendering")
-        t2 = time.perf_counter()
-        kw = {"captions": caps.ass, "fontsdir": fontsdir, "loudness": loud, "workdir": workdir}
-        plan = await _encode(timeline, prepared, encoder, out, kw, on_progress, cancel)
-        warnings += plan.warnings
-        timings["encode_s"] = time.perf_counter() - t2
+            sound.cancel()
+            await asyncio.gather(sound, return_exceptions=True)
+        warnings = [*prepared.warnings, *caps.warnings, *encoder.warnings, *track.warnings, *plan.warnings]
         report(on_progress, 0.97, "finishing")
-        result = await _finish(timeline, out, caps, encoder.name, warnings, timings, t0)
+        result = await _finish(timeline, out, workdir / "video.mp4", track, caps, encoder.name, warnings, timings, t0)
         await write_sidecar(out.with_suffix(".json"), result, timeline, plan.argv, sidecar_extra)
         report(on_progress, 1.0, "done")
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-async def _loudness(
-    timeline: Timeline, prepared: Prepared, timings: dict[str, float], cancel: CancelToken | None
-) -> audio.Loudness | None:
-    """The audio mix's loudness (None without narration or music), its time in ``timings``."""
-    if not audio.has_sound(timeline):
-        return None
-    t1 = time.perf_counter()
-    loud = await audio.measure(timeline, prepared.narration, prepared.music, cancel, prepared.sounds)
-    timings["loudness_s"] = time.perf_counter() - t1
-    return loud
 
 
 async def _encode(
@@ -105,39 +89,42 @@ async def _encode(
     on_progress: ProgressCallback | None,
     cancel: CancelToken | None,
 ) -> Plan:
-    """The one ffmpeg run into ``out`` (placed atomically); long timelines are composed in groups of scenes
-    that feed the encoder through a FIFO."""
-    with atomic_path(out) as tmp:
-        if len(timeline.scenes) > SINGLE_PROCESS_MAX_SCENES and hasattr(os, "mkfifo"):
-            fifo: Path | None = kw["workdir"] / "frames.yuv"
-            os.mkfifo(fifo)
-            plan = build_chunked(timeline, prepared, encoder, tmp, fifo=fifo, group_size=GROUP_SCENES, **kw)
-        else:
-            fifo = None
-            plan = build(timeline, prepared, encoder, tmp, **kw)
+    """The one ffmpeg run of the pictures into ``out`` (a work file); long timelines are composed in groups of
+    scenes that feed the encoder through a FIFO."""
+    if len(timeline.scenes) > SINGLE_PROCESS_MAX_SCENES and hasattr(os, "mkfifo"):
+        fifo: Path | None = kw["workdir"] / "frames.yuv"
+        os.mkfifo(fifo)
+        plan = build_chunked(timeline, prepared, encoder, out, fifo=fifo, group_size=GROUP_SCENES, **kw)
+    else:
+        fifo = None
+        plan = build(timeline, prepared, encoder, out, **kw)
 
-        def progress(f: float) -> None:
-            report(on_progress, 0.08 + 0.88 * f, "rendering")
+    def progress(f: float) -> None:
+        report(on_progress, 0.04 + 0.92 * f, "rendering")
 
-        await _run(plan, fifo, timeline.duration_s, progress, cancel)
+    await _run(plan, fifo, timeline.duration_s, progress, cancel)
     return plan
 
 
 async def _finish(
     timeline: Timeline,
     out: Path,
+    video: Path,
+    track: Soundtrack,
     caps: Any,
     encoder: str,
     warnings: list[str],
     timings: dict[str, float],
     t0: float,
 ) -> RenderResult:
-    """Measure the written file, make its thumbnail and caption files; every figure comes from the file."""
+    """Join pictures and soundtrack into ``out`` (atomically) while the thumbnail is cut, then measure the
+    written file; every figure comes from the file (its loudness from the AAC stream copied into it)."""
     t3 = time.perf_counter()
-    p = await asyncio.to_thread(probe, out, True)
     thumb = out.with_suffix(".jpg")
-    loudness = await _thumbnail_and_loudness(timeline, out, thumb, p)
-    warnings += audio.loudness_warnings(timeline, *loudness)  # a miss is named in the result and sidecar
+    with atomic_path(out) as tmp:
+        await asyncio.gather(run_ffmpeg(mux_args(video, track.path, timeline, tmp)), _thumbnail(timeline, video, thumb))
+    p = await asyncio.to_thread(probe, out, True)
+    warnings += audio.loudness_warnings(timeline, track.lufs, track.true_peak_db)  # named in result and sidecar
     srt = vtt = None
     if caps.srt is not None:
         srt = atomic_write_text(out.with_suffix(".srt"), caps.srt.read_text(encoding="utf-8"))
@@ -160,26 +147,21 @@ async def _finish(
         font=caps.font,
         font_file=font_file,
         encoder=encoder,
-        loudness_lufs=loudness[0],
-        true_peak_db=loudness[1],
+        loudness_lufs=track.lufs,
+        true_peak_db=track.true_peak_db,
         timings={k: round(v, 3) for k, v in timings.items()},
         warnings=warnings,
     )
 
 
-async def _thumbnail_and_loudness(
-    timeline: Timeline, out: Path, thumb: Path, p: ProbeResult
-) -> tuple[float | None, float | None]:
-    """Write the thumbnail while the written file's loudness is measured; return (LUFS, true peak)."""
+async def _thumbnail(timeline: Timeline, video: Path, thumb: Path) -> None:
+    """A JPEG of the frame at ``thumbnail_at_s`` (a third of the way in by default)."""
+    p = await asyncio.to_thread(probe, video)
     at = timeline.output.thumbnail_at_s
     at = min(max(0.0, at if at is not None else p.duration_s / 3), max(0.0, p.video_duration_s - 0.1))
-    argv = ["-ss", f"{at:.3f}", "-i", str(out), "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"]
+    argv = ["-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"]
     with atomic_path(thumb) as tmp:
-        _, loudness = await asyncio.gather(
-            run_ffmpeg([*argv, str(tmp)]),
-            audio.measure_file(out) if p.has_audio else asyncio.sleep(0, (None, None)),
-        )
-    return loudness
+        await run_ffmpeg([*argv, str(tmp)])
 
 
 async def _run(
