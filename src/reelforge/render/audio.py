@@ -189,16 +189,18 @@ async def measure(
     music: ProbeResult | None,
     cancel: CancelToken | None = None,
     sounds: Sequence[ClipSound] = (),
+    keep: Path | None = None,
 ) -> Loudness | None:
     """Measure the audio mix alone; None when there is nothing to measure.
 
     Where the gain to the target would drive the true peak far over the ceiling, the gained, limited mix is
     measured once more (audio only, seconds) and the limiter's loudness loss is made up, so the output lands
-    on the target.
+    on the target. ``keep``: a WAV path where the first pass also writes the mix (48 kHz stereo float), which
+    the later passes read instead of decoding, resampling and ducking the sources again.
     """
     if narration is None and music is None and not sounds:
         return None
-    mix = _Mix(timeline, narration, music, tuple(sounds))
+    mix = _Mix(timeline, narration, music, tuple(sounds), keep)
     loud = await _measure_pass(mix, cancel)
     out = timeline.output
     if loud is None or not math.isfinite(loud.input_i) or loud.input_i < -70:
@@ -220,17 +222,20 @@ class _Mix:
     narration: ProbeResult | None
     music: ProbeResult | None
     sounds: tuple[ClipSound, ...]
+    keep: Path | None = None  # the first pass writes the mix here; the later ones read it
 
 
-def _graph(mix: _Mix, tail: str) -> list[str]:
+def _graph(mix: _Mix, tail: str, *, first: bool = False) -> list[str]:
     g = Graph()
-    g.add(mix_chain(g, mix.timeline, mix.narration, mix.music, mix.sounds), tail, "aout")
-    return [*g.input_args(), "-filter_complex", g.script(), "-map", "[aout]", "-f", "null", "-"]
+    src = f"{g.input('-i', str(mix.keep))}:a" if mix.keep is not None and not first else None
+    g.add(src or mix_chain(g, mix.timeline, mix.narration, mix.music, mix.sounds), tail, "aout")
+    out = ["-c:a", "pcm_f32le", "-f", "wav", str(mix.keep)] if first and mix.keep else ["-f", "null", "-"]
+    return [*g.input_args(), "-filter_complex", g.script(), "-map", "[aout]", *out]
 
 
 async def _measure_pass(mix: _Mix, cancel: CancelToken | None) -> Loudness | None:
     # ebur128 measures what loudnorm's first pass does (integrated loudness, true peak at 4x) at a fifth of the cost
-    stderr = await run_ffmpeg(_graph(mix, "ebur128=peak=true:framelog=quiet"), cancel=cancel)
+    stderr = await run_ffmpeg(_graph(mix, "ebur128=peak=true:framelog=quiet", first=True), cancel=cancel)
     return _parse(stderr, mix.timeline.output.loudness_lufs)
 
 

@@ -30,10 +30,16 @@ class Soundtrack:
     warnings: list[str] = field(default_factory=list)
 
 
-def soundtrack_args(timeline: Timeline, prepared: Prepared, loudness: audio.Loudness | None, out: Path) -> list[str]:
-    """The argv of the audio process: the mix, its gain and true-peak limiter, AAC into ``out``."""
+def soundtrack_args(
+    timeline: Timeline, prepared: Prepared, loudness: audio.Loudness | None, out: Path, mixed: Path | None = None
+) -> list[str]:
+    """The argv of the audio process: the mix (read from ``mixed`` when the measurement wrote it there), its
+    gain and true-peak limiter, AAC into ``out``."""
     g = Graph()
-    mix = audio.mix_chain(g, timeline, prepared.narration, prepared.music, prepared.sounds)
+    if mixed is not None:
+        mix = f"{g.input('-i', str(mixed))}:a"
+    else:
+        mix = audio.mix_chain(g, timeline, prepared.narration, prepared.music, prepared.sounds)
     normalize = audio.normalize_chain(g, mix, timeline, loudness)
     # exactly as long as the pictures (a whole number of frames), as when one process wrote both
     samples = round(frame_count(timeline.duration_s, timeline.output.fps) / timeline.output.fps * audio.SR)
@@ -56,12 +62,13 @@ async def make_soundtrack(
     t0 = time.perf_counter()
     warnings: list[str] = []
     loudness = None
+    mixed = out.with_name(f"{out.stem}.mix.wav")  # the mix, decoded and ducked once
     if audio.has_sound(timeline):
-        loudness = await audio.measure(timeline, prepared.narration, prepared.music, cancel, prepared.sounds)
+        loudness = await audio.measure(timeline, prepared.narration, prepared.music, cancel, prepared.sounds, mixed)
         timings["loudness_s"] = time.perf_counter() - t0
         if loudness is None or loudness.input_i < -70:
             warnings.append("audio is silent; loudness normalisation skipped")
-    argv = soundtrack_args(timeline, prepared, loudness, out)
+    argv = soundtrack_args(timeline, prepared, loudness, out, mixed if mixed.is_file() else None)
     await run_ffmpeg(argv, cancel=cancel)
     lufs, peak = await audio.measure_file(out)
     timings["soundtrack_s"] = time.perf_counter() - t0
