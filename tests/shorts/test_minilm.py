@@ -42,3 +42,22 @@ def test_the_default_ranker_is_semantic_and_uses_the_packaged_model() -> None:
     assert isinstance(ranker, SemanticRanker) and ranker.model_path.endswith(".onnx")
     scores = ranker.score(["bees", "The queen bee lays eggs in the hive"], ["honeycomb macro", "city traffic"])
     assert scores[0] > scores[1]
+
+
+def test_a_text_is_embedded_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reelforge.shorts.visuals import rank
+
+    ranker = SemanticRanker(onnx_model_path())
+    model = rank._load_model(ranker.model_path)
+    seen: list[list[str]] = []
+    real = model.encode
+    monkeypatch.setattr(model, "encode", lambda texts: seen.append(list(texts)) or real(texts))
+    rank._embedded(ranker.model_path).clear()
+    first = ranker.embed(["red kite", "windy beach", "red kite"])
+    again = ranker.embed(["windy beach", "lighthouse", "red kite"])
+    assert seen == [["red kite", "windy beach"], ["lighthouse"]]  # each new text once, duplicates folded
+    assert np.allclose(again[0], first[1]) and np.allclose(again[2], first[0]) and np.allclose(first[0], first[2])
+    assert ranker.embed([]).shape == (0, 384)
+    monkeypatch.setattr(rank, "EMBEDDED_MAX", 3)
+    ranker.embed(["a new text", "another"])  # over the cap: the kept embeddings start again
+    assert set(rank._embedded(ranker.model_path)) == {"a new text", "another"}

@@ -74,6 +74,15 @@ def _load_model(path: str) -> Any:
     return OnnxMiniLM(path)
 
 
+EMBEDDED_MAX = 20_000  # texts whose embeddings are kept (1.5 KB each)
+
+
+@functools.lru_cache(maxsize=2)
+def _embedded(path: str) -> dict[str, Any]:
+    """Embeddings already made with the model at ``path``, by text (kept for the process: a few KB each)."""
+    return {}
+
+
 def packaged_model_path() -> str | None:
     """The packaged all-MiniLM-L6-v2 (ONNX), or None when ``reelforge[semantic]`` is not installed."""
     from .minilm import onnx_model_path
@@ -97,8 +106,17 @@ class SemanticRanker:
         self.model_path = path
 
     def embed(self, texts: list[str]) -> Any:
-        """Normalised embeddings, one row per text."""
-        return _load_model(self.model_path).encode(texts)
+        """Normalised embeddings, one row per text. A text embedded before is not embedded again (the same
+        candidates are scored against every scene)."""
+        import numpy as np
+
+        known = _embedded(self.model_path)
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            if len(known) + len(todo) > EMBEDDED_MAX:  # a long-running server: start again rather than grow
+                known.clear()
+            known.update(zip(todo, _load_model(self.model_path).encode(todo), strict=True))
+        return np.stack([known[t] for t in texts]) if texts else _load_model(self.model_path).encode([])
 
     def score(self, queries: list[str], docs: list[str]) -> list[float]:
         queries = [q for q in queries if q.strip()]
