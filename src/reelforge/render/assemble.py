@@ -15,7 +15,6 @@ from .timeline import Timeline
 from .visuals import YUV, Frame, visual_chain
 
 INLINE_GRAPH_MAX = 60_000  # longer graphs go through a file (-/filter_complex)
-THUMB = "thumb.jpg"  # the thumbnail, written by the encoding process into its work folder
 
 
 @dataclass
@@ -144,24 +143,13 @@ def _output(
         if fontsdir is not None:
             opts += f":fontsdir={filter_path(fontsdir)}"
         video = g.add(video, f"subtitles={opts},{YUV}")
+    g.add(video, "setsar=1", "vout")
     spec = timeline.output
     total = frame_count(timeline.duration_s, spec.fps)
-    # the thumbnail is the frame at thumbnail_at_s, taken on its way to the encoder (no second decode)
-    g.chains.append(f"[{video}]setsar=1,split=2[vout][still]")
-    g.add("still", f"select='eq(n,{thumbnail_frame(timeline, total)})'", "thumb")
     return [
         *g.input_args(), *_graph_args(g, workdir, "graph"), "-map", "[vout]",
         *encoder.args, "-r", rate_str(spec.fps), "-frames:v", str(total), "-an", "-f", "mp4", str(out),
-        "-map", "[thumb]", "-frames:v", "1", "-q:v", "3", "-c:v", "mjpeg", "-f", "image2", "-update", "1",
-        str(workdir / THUMB),
     ]  # fmt: skip
-
-
-def thumbnail_frame(timeline: Timeline, total: int) -> int:
-    """The index of the thumbnail's frame: ``thumbnail_at_s`` (default a third in), inside the video."""
-    at = timeline.output.thumbnail_at_s
-    at = at if at is not None else timeline.duration_s / 3
-    return max(0, min(total - 1, round(at * timeline.output.fps)))
 
 
 def mux_args(video: Path, sound: Path, timeline: Timeline, out: Path) -> list[str]:
@@ -243,4 +231,4 @@ def build_chunked(
     )
 
 
-__all__ = ["THUMB", "Plan", "build", "build_chunked", "frame_layout", "groups", "mux_args", "thumbnail_frame"]
+__all__ = ["Plan", "build", "build_chunked", "frame_layout", "groups", "mux_args"]

@@ -16,7 +16,7 @@ from ..media import atomic_path, atomic_write_text, probe, run_ffmpeg
 from ..media.fonts import link_fonts
 from ..types import CancelToken, ProgressCallback, report
 from . import audio
-from .assemble import THUMB, Plan, build, build_chunked, mux_args
+from .assemble import Plan, build, build_chunked, mux_args
 from .captions import write_captions
 from .encode import Encoder, choose_encoder
 from .inputs import GenerateFn, Prepared, prepare
@@ -117,14 +117,12 @@ async def _finish(
     timings: dict[str, float],
     t0: float,
 ) -> RenderResult:
-    """Join pictures and soundtrack into ``out`` (atomically), place the thumbnail the encode cut, then measure
-    the written file; every figure comes from the file (its loudness from the AAC stream copied into it)."""
+    """Join pictures and soundtrack into ``out`` (atomically) while the thumbnail is cut, then measure the
+    written file; every figure comes from the file (its loudness from the AAC stream copied into it)."""
     t3 = time.perf_counter()
     thumb = out.with_suffix(".jpg")
     with atomic_path(out) as tmp:
-        await run_ffmpeg(mux_args(video, track.path, timeline, tmp))
-    with atomic_path(thumb) as tmp:
-        await asyncio.to_thread(shutil.copyfile, video.with_name(THUMB), tmp)
+        await asyncio.gather(run_ffmpeg(mux_args(video, track.path, timeline, tmp)), _thumbnail(timeline, video, thumb))
     p = await asyncio.to_thread(probe, out, True)
     warnings += audio.loudness_warnings(timeline, track.lufs, track.true_peak_db)  # named in result and sidecar
     srt = vtt = None
@@ -154,6 +152,16 @@ async def _finish(
         timings={k: round(v, 3) for k, v in timings.items()},
         warnings=warnings,
     )
+
+
+async def _thumbnail(timeline: Timeline, video: Path, thumb: Path) -> None:
+    """A JPEG of the frame at ``thumbnail_at_s`` (a third of the way in by default)."""
+    p = await asyncio.to_thread(probe, video)
+    at = timeline.output.thumbnail_at_s
+    at = min(max(0.0, at if at is not None else p.duration_s / 3), max(0.0, p.video_duration_s - 0.1))
+    argv = ["-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"]
+    with atomic_path(thumb) as tmp:
+        await run_ffmpeg([*argv, str(tmp)])
 
 
 async def _run(
