@@ -201,3 +201,14 @@ async def test_kenburns_zoom_moves_smoothly(media: dict[str, Path], tmp_path: Pa
     centre = (slice(240, 400), slice(120, 240))
     far = np.abs(last[centre] - first[centre]).mean()
     assert far > 0.5
+
+
+async def test_the_thumbnail_is_the_frame_at_thumbnail_at_s(tmp_path: Path) -> None:
+    scenes = [Scene(duration_s=1.0, visual=ColorVisual(color=c)) for c in ("#d01010", "#1010d0", "#10d010")]
+    for at, channel in ((None, 2), (0.2, 0), (2.5, 1), (99.0, 1)):  # default: a third in (the blue scene)
+        tl = Timeline(output=SMALL.model_copy(update={"thumbnail_at_s": at}), scenes=scenes)
+        res = await render_timeline(tl, tmp_path / "t.mp4")
+        assert res.thumbnail is not None
+        with av.open(str(res.thumbnail)) as c:
+            rgb = next(c.decode(video=0)).to_ndarray(format="rgb24").reshape(-1, 3).mean(axis=0)
+        assert rgb.argmax() == channel and rgb[channel] > 150, (at, rgb)
