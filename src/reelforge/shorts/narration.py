@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import wave
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import numpy as np
@@ -55,28 +56,27 @@ async def narrate(
     words: list[WordTiming] = []
     spans: list[list[float]] = [[-1.0, 0.0] for _ in script.scenes]
     missing: list[tuple[int, list[str], float, float]] = []  # scene, words, start, end of sentences untimed
-    t = 0.0
-    rate = 0
-    cost = 0.0
-    for n, (scene, sentence, sentence_words) in enumerate(jobs):
-        if cancel is not None:
-            cancel.raise_if_cancelled("narration")
-        seg: Segment = await engine.synthesize(sentence, sentence_words)
-        if rate and seg.sample_rate != rate:
-            raise InvalidRequest({"tts": f"{engine.name} changed sample rate mid-script"})
-        rate = seg.sample_rate
-        cost += seg.cost_usd
-        if spans[scene][0] < 0:
-            spans[scene][0] = t
-        _place_words(seg, sentence_words, scene, t, words, missing)
-        pieces.append(_fade(seg.samples.astype(np.float32), rate))
-        t += seg.duration_s
-        spans[scene][1] = t
-        pause = _pause_after(script, jobs, n, spans[scene], t, sentence_pause_s, scene_pause_s)
-        pieces.append(np.zeros(int(pause * rate), np.float32))
-        t += int(pause * rate) / rate
-        if on_sentence:
-            on_sentence(n + 1, len(jobs))
+    t, rate, cost = 0.0, 0, 0.0
+    async with contextlib.aclosing(_segments(engine, jobs, cancel)) as segments:
+        n = -1
+        async for seg in segments:
+            n += 1
+            scene, _, sentence_words = jobs[n]
+            if rate and seg.sample_rate != rate:
+                raise InvalidRequest({"tts": f"{engine.name} changed sample rate mid-script"})
+            rate = seg.sample_rate
+            cost += seg.cost_usd
+            if spans[scene][0] < 0:
+                spans[scene][0] = t
+            _place_words(seg, sentence_words, scene, t, words, missing)
+            pieces.append(_fade(seg.samples.astype(np.float32), rate))
+            t += seg.duration_s
+            spans[scene][1] = t
+            pause = _pause_after(script, jobs, n, spans[scene], t, sentence_pause_s, scene_pause_s)
+            pieces.append(np.zeros(int(pause * rate), np.float32))
+            t += int(pause * rate) / rate
+            if on_sentence:
+                on_sentence(n + 1, len(jobs))
     audio = np.concatenate(pieces)
     await asyncio.to_thread(_write_wav, out, audio, rate)
     duration = len(audio) / rate
@@ -95,6 +95,39 @@ async def narrate(
         cost_usd=round(cost, 6),
         warnings=warnings,
     )
+
+
+async def _segments(
+    engine: TTSEngine, jobs: list[tuple[int, str, list[str]]], cancel: CancelToken | None
+) -> AsyncIterator[Segment]:
+    """Each sentence's audio, in script order. An engine that can speak ``parallel`` sentences at once (Piper,
+    one per core) is given the longest first, so the last ones do not leave a core idle; the others are
+    called one sentence at a time, checking ``cancel`` before each (nothing is paid for after a cancel)."""
+    if engine.parallel <= 1:
+        for _, sentence, words in jobs:
+            if cancel is not None:
+                cancel.raise_if_cancelled("narration")
+            yield await engine.synthesize(sentence, words)
+        return
+    gate = asyncio.Semaphore(engine.parallel)
+
+    async def one(sentence: str, words: list[str]) -> Segment:
+        async with gate:
+            if cancel is not None:
+                cancel.raise_if_cancelled("narration")
+            return await engine.synthesize(sentence, words)
+
+    longest_first = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
+    tasks = {i: asyncio.ensure_future(one(jobs[i][1], jobs[i][2])) for i in longest_first}
+    try:
+        for i in range(len(jobs)):
+            if cancel is not None:
+                cancel.raise_if_cancelled("narration")
+            yield await tasks[i]
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
 
 
 def _place_words(

@@ -68,6 +68,7 @@ class CachedTTS(TTSEngine):
         self.hits = 0
         self.misses = 0
         self._loaded = False
+        self._loading = asyncio.Lock()
         self._used: set[str] = set()  # this run's entries, never pruned
 
     @property  # type: ignore[override]
@@ -91,6 +92,10 @@ class CachedTTS(TTSEngine):
         return self.engine.timing_source
 
     @property  # type: ignore[override]
+    def parallel(self) -> int:
+        return self.engine.parallel
+
+    @property  # type: ignore[override]
     def multilingual(self) -> bool:
         return self.engine.multilingual
 
@@ -111,9 +116,10 @@ class CachedTTS(TTSEngine):
         if cached is not None:
             self.hits += 1
             return cached
-        if not self._loaded:
-            await self.engine.load()
-            self._loaded = True
+        async with self._loading:  # sentences synthesized at once load the engine once
+            if not self._loaded:
+                await self.engine.load()
+                self._loaded = True
         seg = await self.engine.synthesize(sentence, words)
         self.misses += 1
         await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)

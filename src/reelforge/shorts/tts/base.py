@@ -57,6 +57,7 @@ class TTSEngine(ABC):
     language: str = "en"  # language the voice speaks (ISO 639-1 prefix is enough)
     words_per_minute: float = 160.0
     timing_source: str = "none"  # what ``Segment.words`` come from
+    parallel: int = 1  # sentences it can synthesize at once (a local model: one per core)
 
     async def load(self) -> None:  # noqa: B027 - optional hook
         """Load models or check credentials before the first sentence."""
