@@ -212,3 +212,7 @@ async def test_the_thumbnail_is_the_frame_at_thumbnail_at_s(tmp_path: Path) -> N
         with av.open(str(res.thumbnail)) as c:
             rgb = next(c.decode(video=0)).to_ndarray(format="rgb24").reshape(-1, 3).mean(axis=0)
         assert rgb.argmax() == channel and rgb[channel] > 150, (at, rgb)
+        with av.open(str(res.path)) as c:  # the encode made it a key frame: the thumbnail decodes one frame
+            v = c.streams.video[0]
+            keys = {round(float(p.pts * p.time_base) * 30) for p in c.demux(v) if p.is_keyframe and p.pts is not None}
+        assert round(min(at if at is not None else 1.0, 89 / 30) * 30) in keys

@@ -16,7 +16,7 @@ from ..media import atomic_path, atomic_write_text, probe, run_ffmpeg
 from ..media.fonts import link_fonts
 from ..types import CancelToken, ProgressCallback, report
 from . import audio
-from .assemble import Plan, build, build_chunked, mux_args
+from .assemble import Plan, build, build_chunked, mux_args, thumbnail_time
 from .captions import write_captions
 from .encode import Encoder, choose_encoder
 from .inputs import GenerateFn, Prepared, prepare
@@ -155,13 +155,12 @@ async def _finish(
 
 
 async def _thumbnail(timeline: Timeline, video: Path, thumb: Path) -> None:
-    """A JPEG of the frame at ``thumbnail_at_s`` (a third of the way in by default)."""
-    p = await asyncio.to_thread(probe, video)
-    at = timeline.output.thumbnail_at_s
-    at = min(max(0.0, at if at is not None else p.duration_s / 3), max(0.0, p.video_duration_s - 0.1))
-    argv = ["-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"]
+    """A JPEG of the frame at ``thumbnail_at_s`` (a third of the way in by default). The encode made that frame
+    a key frame, so it is the only one decoded."""
+    at = thumbnail_time(timeline)
+    argv = ["-ss", f"{at:.6f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"]
     with atomic_path(thumb) as tmp:
-        await run_ffmpeg([*argv, str(tmp)])
+        await run_ffmpeg([*argv, "-update", "1", str(tmp)])
 
 
 async def _run(
