@@ -156,11 +156,12 @@ async def _finish(
 
 async def _thumbnail(timeline: Timeline, video: Path, thumb: Path) -> None:
     """A JPEG of the frame at ``thumbnail_at_s`` (a third of the way in by default). The encode made that frame
-    a key frame, so it is the only one decoded."""
-    at = thumbnail_time(timeline)
-    argv = ["-ss", f"{at:.6f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"]
+    a key frame: the seek lands on it (half a frame into it, without trimming to the exact time) and only it is
+    decoded."""
+    at = thumbnail_time(timeline) + 1 / timeline.output.fps
+    argv = ["-noaccurate_seek", "-ss", f"{at:.6f}", "-i", str(video), "-frames:v", "1", "-q:v", "3"]
     with atomic_path(thumb) as tmp:
-        await run_ffmpeg([*argv, "-update", "1", str(tmp)])
+        await run_ffmpeg([*argv, "-f", "image2", "-c:v", "mjpeg", "-update", "1", str(tmp)])
 
 
 async def _run(
