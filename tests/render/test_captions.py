@@ -125,11 +125,12 @@ async def test_tricky_caption_text_renders_from_a_tricky_temp_folder(
 ) -> None:
     weird = tmp_path / "t:mp 'x' [1],2;3 %d"
     weird.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(weird))  # the ASS file and fontsdir live in here
+    monkeypatch.setattr(tempfile, "tempdir", str(weird))
+    out = weird / "t.mp4"  # the render's work folder (the ASS file, the fonts) is made beside the output
     texts = ["{\\an8}100%:", "it's", "[a,b];", "back\\slash", "مرحبا"]
     cap = Captions(words=[Word(text=t, start_s=0.2 * i, end_s=0.2 * i + 0.18) for i, t in enumerate(texts)])
     res = await render_timeline(
-        _tl(cap).model_copy(update={"scenes": [Scene(duration_s=1.2, visual=ColorVisual())]}), tmp_path / "t.mp4"
+        _tl(cap).model_copy(update={"scenes": [Scene(duration_s=1.2, visual=ColorVisual())]}), out
     )
     assert probe(res.path).num_frames == 30
     (img,) = frames_at(res.path, [0.5])

@@ -49,7 +49,9 @@ async def render_timeline(
     out = Path(out_path)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="reelforge-render-"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # beside the output: the encoded pictures wait here for the join (on the output's disk, not in /tmp)
+    workdir = Path(tempfile.mkdtemp(prefix=".reelforge-render-", dir=out.parent))
     try:
         report(on_progress, 0.0, "checking inputs")
         prepared = await prepare(timeline, workdir, generate, cancel)
