@@ -138,6 +138,7 @@ class _Reader:
         self.opened = False  # the phrase was opened by a determiner or a preposition
         self.verb_seen = False  # this clause has had its verb: "-s" words after it are nouns
         self.predicate = False  # after "is", "stays", "looks": a lone adjective is no noun
+        self.joined = False  # just after "and"/"or" in a clause that had its verb: a second verb may follow
 
     def close(self) -> None:
         chunk = self.chunk
@@ -166,6 +167,7 @@ class _Reader:
 
     def function_word(self, word: str, previous: str | None, following: str | None) -> None:
         self.close()
+        self.joined = word in ("and", "or") and self.verb_seen  # "grabs her camera and runs outside"
         if (not word[:1].isalpha() and word != ",") or word in _SETS["clause"]:
             self.verb_seen = False
         keep = self.verb_next and word in _SETS["aux"]  # "they will build": the verb is still to come
@@ -177,6 +179,15 @@ class _Reader:
         elif word not in ("and", "or", ",") or not self.predicate:
             self.predicate = False
 
+    def second_verb(self, word: str, following: str | None) -> bool:
+        """An "-s" word right after "and" in a clause that had its verb, before an adverb, "outside" or an object
+        ("and runs outside", "and lands softly", "and climbs the hill"), is that clause's second verb; before a
+        noun or a preposition it stays a noun ("apples and pears from the market")."""
+        if not self.joined or self.chunk or not plural(word) or following is None:
+            return False
+        after = ADVERBS | DETERMINERS | _SETS["objects"] | {"outside", "inside"}
+        return following in after or adverb(following)
+
     def verb(self, word: str) -> None:
         self.close()
         self.verb_next, self.verb_seen, self.predicate = False, True, word in _SETS["linking"]
@@ -187,7 +198,12 @@ class _Reader:
         following = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
         if not word or not word[0].isalpha() or word in STOPWORDS or word in DETERMINERS | PREPOSITIONS:
             self.function_word(word, previous, following)
-        elif (adverb(word) and previous not in DETERMINERS) or word in _SETS["before_verb"]:
+            return
+        self.content_word(word, previous, following)
+        self.joined = False
+
+    def content_word(self, word: str, previous: str | None, following: str | None) -> None:
+        if (adverb(word) and previous not in DETERMINERS) or word in _SETS["before_verb"]:
             self.close()
             self.verb_next = True  # "quickly grabs", "never sleeps"
         elif (
@@ -199,7 +215,11 @@ class _Reader:
         elif word in VAGUE or word in ADVERBS:
             self.close()
             self.verb_next = False
-        elif (self.chunk and self.verb_s(word, following)) or self.verb_ing(word, previous, following):
+        elif (
+            (self.chunk and self.verb_s(word, following))
+            or self.verb_ing(word, previous, following)
+            or self.second_verb(word, following)
+        ):
             self.verb(word)
         else:
             self.chunk.append(word)
