@@ -12,7 +12,7 @@ import pytest
 from reelforge.errors import AuthError, InvalidRequest
 from reelforge.shorts.config import TTSConfig
 from reelforge.shorts.narration import narrate
-from reelforge.shorts.script import parse_script
+from reelforge.shorts.script import parse_script, split_sentences
 from reelforge.shorts.tts import create_tts
 from reelforge.shorts.tts.base import Segment
 from tests.fakes.tts_servers import EdgeFake, ElevenLabsFake, OpenAITTSFake
@@ -41,19 +41,19 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 async def test_piper_caption_timing_matches_its_own_alignment(tmp_path: Path) -> None:
     engine = create_tts(TTSConfig())
-    segments: list[Segment] = []
+    spoken: dict[str, Segment] = {}  # by sentence: Piper speaks them side by side, they finish in any order
     synthesize = engine.synthesize
 
     async def recording(sentence: str, words: list[str]) -> Segment:
-        segments.append(await synthesize(sentence, words))
-        return segments[-1]
+        spoken[sentence] = await synthesize(sentence, words)
+        return spoken[sentence]
 
     engine.synthesize = recording  # type: ignore[method-assign]
     narration = await narrate(parse_script(TEXT), engine, tmp_path / "n.wav", sentence_pause_s=0.2, scene_pause_s=0.3)
     assert narration.timing_source == "piper-alignment"
     truth: list[float] = []
     offset = 0.0
-    for seg in segments:  # Piper's phoneme alignment of the very audio in the track
+    for seg in (spoken[s] for s in split_sentences(TEXT)):  # Piper's alignment of the very audio in the track
         assert seg.alignment is not None
         truth += [offset + t for t in phoneme_word_onsets(seg.alignment)]
         offset += seg.duration_s + int(0.2 * seg.sample_rate) / seg.sample_rate
