@@ -130,8 +130,7 @@ class UsageLedger:
             return list(conn.execute(query))
 
     def _select(self, query: sa.Select[Any]) -> list[Attempt]:
-        with self._engine.connect() as conn:
-            return [Attempt.model_validate(dict(r._mapping)) for r in conn.execute(query)]
+        return [Attempt.model_validate(dict(r._mapping)) for r in self._rows(query)]
 
     async def get(self, attempt_id: str) -> Attempt:
         rows = await asyncio.to_thread(self._select, t.select().where(t.c.id == attempt_id))

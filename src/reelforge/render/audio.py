@@ -1,8 +1,8 @@
 """Audio: narration, music looped/faded/ducked under it, two-pass loudness normalisation with a true-peak limiter.
 
-The first pass measures the audio graph alone (``ebur128``: a fraction of a second, no video decoded); the
-video pass then applies the measured, linear gain and an oversampled true-peak limiter inside the same
-filtergraph as the pictures.
+The first pass measures the mix (``ebur128``: a fraction of a second) and writes it to a WAV; the soundtrack
+(``soundtrack.py``, beside the pictures' encode) then applies the measured, linear gain and an oversampled
+true-peak limiter to that WAV and encodes it.
 """
 
 from __future__ import annotations

@@ -23,8 +23,7 @@ from .timeline import Timeline
 
 @dataclass
 class Soundtrack:
-    path: Path  # AAC in an MP4 (.m4a) container, the timeline's length
-    argv: list[str]
+    path: Path  # AAC in an MP4 (.m4a) container, as long as the pictures
     lufs: float | None = None  # measured on the encoded stream
     true_peak_db: float | None = None
     warnings: list[str] = field(default_factory=list)
@@ -72,7 +71,7 @@ async def make_soundtrack(
     await run_ffmpeg(argv, cancel=cancel)
     lufs, peak = await audio.measure_file(out)
     timings["soundtrack_s"] = time.perf_counter() - t0
-    return Soundtrack(out, argv, lufs, peak, warnings)
+    return Soundtrack(out, lufs, peak, warnings)
 
 
 __all__ = ["Soundtrack", "make_soundtrack", "soundtrack_args"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,9 +36,6 @@ from .request import ShortRequest
 from .state import RunState
 from .visuals.base import IMAGE_EXTS, RankedVisual
 from .visuals.generate import GenerateFn
-
-if TYPE_CHECKING:
-    pass
 
 KIND = "reelforge.storyboard"
 #: the request's settings a storyboard keeps, so ``--plan plan.yaml`` renders with the same voice and look
