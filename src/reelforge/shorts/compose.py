@@ -38,10 +38,15 @@ class SceneLook:
     transition: str | None = None
 
 
+def transition_problem(kind: str) -> str | None:
+    """Why ``kind`` is no transition the renderer knows; None when it is one."""
+    return None if kind in TRANSITIONS else f"unknown transition {kind!r}; choose one of {', '.join(TRANSITIONS)}"
+
+
 def check_transition(kind: str, where: str) -> str:
     """``kind`` when it is a transition the renderer knows, else InvalidRequest naming ``where``."""
-    if kind not in TRANSITIONS:
-        raise InvalidRequest({where: f"unknown transition {kind!r}; choose one of {', '.join(TRANSITIONS)}"})
+    if (problem := transition_problem(kind)) is not None:
+        raise InvalidRequest({where: problem})
     return kind
 
 
@@ -121,4 +126,12 @@ def build_timeline(
     )
 
 
-__all__ = ["END_HOLD_S", "TRANSITIONS", "SceneLook", "build_timeline", "check_transition", "scene_durations"]
+__all__ = [
+    "END_HOLD_S",
+    "TRANSITIONS",
+    "SceneLook",
+    "build_timeline",
+    "check_transition",
+    "scene_durations",
+    "transition_problem",
+]

@@ -29,7 +29,7 @@ from ..media import atomic_write_text
 from ..render import PRESETS, CaptionStyle
 from ..types import CancelToken, ProgressCallback
 from .checkpoints import fingerprint
-from .compose import TRANSITIONS, SceneLook
+from .compose import SceneLook, transition_problem
 from .config import ShortsConfig
 from .models import SceneVisual
 from .request import ShortRequest
@@ -156,10 +156,8 @@ def _check_looks(board: Storyboard) -> None:
     problems: dict[str, str] = {}
     own = board.request.get("caption_style")
     for i, scene in enumerate(board.scenes):
-        if scene.transition is not None and scene.transition not in TRANSITIONS:
-            problems[f"plan.scenes.{i}.transition"] = (
-                f"scene {i + 1}: unknown transition {scene.transition!r}; choose one of {', '.join(TRANSITIONS)}"
-            )
+        if scene.transition is not None and (problem := transition_problem(scene.transition)) is not None:
+            problems[f"plan.scenes.{i}.transition"] = f"scene {i + 1}: {problem}"
         style = scene.caption_style
         if isinstance(style, str) and style not in PRESETS and style != own:
             problems[f"plan.scenes.{i}.caption_style"] = (
