@@ -58,6 +58,15 @@ class Prepared:
 _CLICK_S = 0.02  # a fade this short at a hard cut: no click, nothing heard
 
 
+def clip_window(rv: ReadyVisual) -> tuple[float, float]:
+    """(where a clip scene is read from, the clip's length): its ``start_s``, or 0 when that is past its end
+    (picture and sound alike)."""
+    v = rv.visual
+    assert isinstance(v, ClipVisual) and rv.probe is not None
+    length = rv.probe.video_duration_s or rv.probe.duration_s
+    return (v.start_s if v.start_s < length - 0.05 else 0.0), length
+
+
 def _blend_s(scene: Scene | None, room: float) -> float:
     tr = scene.transition if scene is not None else None
     if tr is None or tr.kind == "cut" or tr.duration_s <= 0:
@@ -82,8 +91,7 @@ def clip_sounds(timeline: Timeline, visuals: list[ReadyVisual]) -> tuple[list[Cl
         out = _blend_s(nxt, nxt.duration_s if nxt is not None else 0.0)
         into = _blend_s(scene, scene.duration_s) if i else 0.0
         span = scene.duration_s + out
-        length = rv.probe.video_duration_s or rv.probe.duration_s
-        start = v.start_s if v.start_s < length - 0.05 else 0.0  # as the picture does
+        start, length = clip_window(rv)
         avail = length - start
         slow = v.fill == "slow" and avail < scene.duration_s - 1e-3
         sounds.append(
@@ -245,5 +253,6 @@ __all__ = [
     "check_clip",
     "check_image",
     "clip_sounds",
+    "clip_window",
     "prepare",
 ]

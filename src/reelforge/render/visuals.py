@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..media.framerate import rate_str
 from .graph import Graph
-from .inputs import ReadyVisual
+from .inputs import ReadyVisual, clip_window
 from .timeline import ClipVisual, ColorVisual, Fit, ImageVisual
 
 _MOVES = ("in", "out", "left", "right", "up", "down")
@@ -64,11 +64,9 @@ def clip_chain(g: Graph, rv: ReadyVisual, fit: Fit, frames: int, fr: Frame, warn
     v = rv.visual
     assert isinstance(v, ClipVisual) and rv.probe is not None
     need = frames / fr.fps
-    length = rv.probe.video_duration_s or rv.probe.duration_s
-    start = v.start_s
-    if start >= length - 0.05:
-        warnings.append(f"{v.path}: start_s {start:g} is past its end ({length:.2f} s); started at 0")
-        start = 0.0
+    start, length = clip_window(rv)
+    if start != v.start_s:
+        warnings.append(f"{v.path}: start_s {v.start_s:g} is past its end ({length:.2f} s); started at 0")
     avail = length - start
     opts: list[str] = []
     slow = ""
