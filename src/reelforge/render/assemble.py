@@ -146,7 +146,9 @@ def _output(
     g.add(video, "setsar=1", "vout")
     spec = timeline.output
     total = frame_count(timeline.duration_s, spec.fps)
-    key = f"{thumbnail_time(timeline):.6f}"  # the thumbnail's frame: decoded alone afterwards
+    # the thumbnail's frame becomes a key frame (decoded alone afterwards); half a frame early, so that rounding
+    # cannot move the key to the next frame
+    key = f"{max(0.0, (thumbnail_frame(timeline) - 0.5) / spec.fps):.6f}"
     return [
         *g.input_args(), *_graph_args(g, workdir, "graph"), "-map", "[vout]", *encoder.args,
         "-force_key_frames", key, "-r", rate_str(spec.fps), "-frames:v", str(total), "-an", "-f", "mp4", str(out),
@@ -159,12 +161,6 @@ def thumbnail_frame(timeline: Timeline) -> int:
     at = timeline.output.thumbnail_at_s
     at = at if at is not None else timeline.duration_s / 3
     return max(0, min(total - 1, round(at * timeline.output.fps)))
-
-
-def thumbnail_time(timeline: Timeline) -> float:
-    """A time inside the thumbnail's frame, half a frame before its start, so rounding cannot pass it: the
-    first frame at or after it is that frame (for ``-force_key_frames`` and a seek)."""
-    return max(0.0, (thumbnail_frame(timeline) - 0.5) / timeline.output.fps)
 
 
 def mux_args(video: Path, sound: Path, timeline: Timeline, out: Path) -> list[str]:
@@ -246,4 +242,4 @@ def build_chunked(
     )
 
 
-__all__ = ["Plan", "build", "build_chunked", "frame_layout", "groups", "mux_args", "thumbnail_frame", "thumbnail_time"]
+__all__ = ["Plan", "build", "build_chunked", "frame_layout", "groups", "mux_args", "thumbnail_frame"]

@@ -16,7 +16,7 @@ from ..media import atomic_path, atomic_write_text, probe, run_ffmpeg
 from ..media.fonts import link_fonts
 from ..types import CancelToken, ProgressCallback, report
 from . import audio
-from .assemble import Plan, build, build_chunked, mux_args, thumbnail_time
+from .assemble import Plan, build, build_chunked, mux_args, thumbnail_frame
 from .captions import write_captions
 from .encode import Encoder, choose_encoder
 from .inputs import GenerateFn, Prepared, prepare
@@ -160,7 +160,7 @@ async def _thumbnail(timeline: Timeline, video: Path, thumb: Path) -> None:
     """A JPEG of the frame at ``thumbnail_at_s`` (a third of the way in by default). The encode made that frame
     a key frame: the seek lands on it (half a frame into it, without trimming to the exact time) and only it is
     decoded."""
-    at = thumbnail_time(timeline) + 1 / timeline.output.fps
+    at = (thumbnail_frame(timeline) + 0.5) / timeline.output.fps
     argv = ["-noaccurate_seek", "-ss", f"{at:.6f}", "-i", str(video), "-frames:v", "1", "-q:v", "3"]
     with atomic_path(thumb) as tmp:
         await run_ffmpeg([*argv, "-f", "image2", "-c:v", "mjpeg", "-update", "1", str(tmp)])
