@@ -110,13 +110,17 @@ class SemanticRanker:
         candidates are scored against every scene)."""
         import numpy as np
 
-        known = _embedded(self.model_path)
-        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        known = _embedded(self.model_path)  # shared by threads: read each text once, write whole entries
+        rows = {t: known.get(t) for t in texts}
+        todo = [t for t, row in rows.items() if row is None]
         if todo:
+            rows.update(zip(todo, _load_model(self.model_path).encode(todo), strict=True))
             if len(known) + len(todo) > EMBEDDED_MAX:  # a long-running server: start again rather than grow
                 known.clear()
-            known.update(zip(todo, _load_model(self.model_path).encode(todo), strict=True))
-        return np.stack([known[t] for t in texts]) if texts else _load_model(self.model_path).encode([])
+            known.update((t, rows[t]) for t in todo)
+        return np.stack([rows[t] for t in texts])
 
     def score(self, queries: list[str], docs: list[str]) -> list[float]:
         queries = [q for q in queries if q.strip()]
